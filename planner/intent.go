@@ -1,0 +1,342 @@
+// Package planner turns what a person asked for into a structured Intent and
+// ranks offers on soft preferences. The offline planner (rule-based, no
+// network) is the embedded default; the LLM planner (planner/llm) is used when
+// a model is configured. Hard constraints are checked by code here, never by
+// a model.
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/cartwright-agent/cartwright/skills"
+)
+
+// Sort preferences.
+const (
+	SortCheapest = "cheapest"
+	SortFastest  = "fastest"
+	SortRating   = "rating"
+)
+
+// Intent is the structured form of a purchase request.
+type Intent struct {
+	Request  string            `json:"request"`
+	Items    []ItemSpec        `json:"items"`
+	Budget   *skills.Money     `json:"budget,omitempty"` // cap on the total charged
+	Currency skills.Currency   `json:"currency,omitempty"`
+	Merch    Lists             `json:"merchants"`
+	Category Lists             `json:"categories"`
+	Sort     string            `json:"sort,omitempty"`
+	Delivery *skills.Address   `json:"delivery,omitempty"`
+	Clarify  *Clarification    `json:"clarify,omitempty"`
+	Notes    []Note            `json:"notes,omitempty"`
+	Planner  string            `json:"planner"` // which planner produced it
+	Usage    *ModelUsage       `json:"usage,omitempty"`
+	Extra    map[string]string `json:"extra,omitempty"`
+}
+
+// Lists is an allow/deny pair; an empty Allow allows everything not denied.
+type Lists struct {
+	Allow []string `json:"allow,omitempty"`
+	Deny  []string `json:"deny,omitempty"`
+}
+
+// Permits reports whether id passes the lists (case-insensitive).
+func (l Lists) Permits(id string) bool {
+	for _, d := range l.Deny {
+		if strings.EqualFold(d, id) {
+			return false
+		}
+	}
+	if len(l.Allow) == 0 {
+		return true
+	}
+	for _, a := range l.Allow {
+		if strings.EqualFold(a, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// ItemSpec is one thing the person wants.
+type ItemSpec struct {
+	// Query is what to search for, in the catalog's words ("oat milk latte").
+	Query    string `json:"query"`
+	Category string `json:"category,omitempty"`
+	Quantity int    `json:"quantity"`
+	// Attributes are hard: every key must equal (case-insensitive).
+	Attributes map[string]string `json:"attributes,omitempty"`
+	// ExcludeAttributes are hard: a product whose attribute key has one of
+	// these values is rejected (lactose intolerant → milk ∉ {whole, skim}).
+	ExcludeAttributes map[string][]string `json:"exclude_attributes,omitempty"`
+	// ExcludeTerms are hard: a product whose title or attribute values contain
+	// one of these words is rejected ("no sugar").
+	ExcludeTerms  []string `json:"exclude_terms,omitempty"`
+	Brand         string   `json:"brand,omitempty"` // hard when set
+	ExcludeBrands []string `json:"exclude_brands,omitempty"`
+	// MaxUnitPrice is hard: the unit price must not exceed it.
+	MaxUnitPrice *skills.Money `json:"max_unit_price,omitempty"`
+	// Prefer and PreferBrands are soft: they rank, they never reject.
+	Prefer       map[string]string `json:"prefer,omitempty"`
+	PreferBrands []string          `json:"prefer_brands,omitempty"`
+	// Fit is a soft, fuzzy requirement for a model to judge ("suitable for
+	// Iceland in March"); the offline planner leaves it to rules.
+	Fit string `json:"fit,omitempty"`
+}
+
+// Clarification is a question the planner asks instead of guessing.
+type Clarification struct {
+	Question string   `json:"question"`
+	Options  []string `json:"options,omitempty"`
+	// Item is the index of the item the question is about (-1: the request).
+	Item int `json:"item"`
+}
+
+// Note explains a decision; Source names the memory entry that caused it,
+// when one did.
+type Note struct {
+	Text   string `json:"text"`
+	Source string `json:"source,omitempty"`
+}
+
+// ModelUsage accounts for model calls (LLM planner only).
+type ModelUsage struct {
+	Calls     int   `json:"calls"`
+	TokensIn  int   `json:"tokens_in"`
+	TokensOut int   `json:"tokens_out"`
+	LatencyMS int64 `json:"latency_ms"`
+}
+
+// MemoryItem is what memory tells the planner about the user. Kind is
+// constraint (hard), preference (soft), profile or history.
+type MemoryItem struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	Text string `json:"text"`
+}
+
+// Vocabulary is the merchants' catalog vocabulary, merged.
+type Vocabulary struct {
+	Categories []string            `json:"categories"`
+	Attributes map[string][]string `json:"attributes"`
+	Brands     []string            `json:"brands"`
+	Merchants  map[string]string   `json:"merchants"` // id → display name
+	Currency   skills.Currency     `json:"currency"`
+}
+
+// MergeVocabulary folds merchants' published vocabularies into one.
+func MergeVocabulary(infos []skills.MerchantInfo) Vocabulary {
+	cats, brands := map[string]bool{}, map[string]bool{}
+	attrs := map[string]map[string]bool{}
+	v := Vocabulary{Attributes: map[string][]string{}, Merchants: map[string]string{}}
+	for _, in := range infos {
+		v.Merchants[in.ID] = in.Name
+		if v.Currency == "" {
+			v.Currency = in.Currency
+		}
+		for _, c := range in.Categories {
+			cats[c] = true
+		}
+		for _, b := range in.Brands {
+			brands[b] = true
+		}
+		for k, vals := range in.Attributes {
+			if attrs[k] == nil {
+				attrs[k] = map[string]bool{}
+			}
+			for _, x := range vals {
+				attrs[k][x] = true
+			}
+		}
+	}
+	v.Categories, v.Brands = sortedKeys(cats), sortedKeys(brands)
+	for k, set := range attrs {
+		v.Attributes[k] = sortedKeys(set)
+	}
+	return v
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Request is the planner's input for understanding.
+type Request struct {
+	Text       string       `json:"text"`
+	UserID     string       `json:"user_id"`
+	Memory     []MemoryItem `json:"memory,omitempty"`
+	Vocabulary Vocabulary   `json:"vocabulary"`
+	// Answer is the user's reply to an earlier clarification question.
+	Answer string `json:"answer,omitempty"`
+}
+
+// Offer is a product at a merchant that passed the hard filters.
+type Offer struct {
+	Product skills.Product `json:"product"`
+	Item    int            `json:"item"` // index into Intent.Items
+}
+
+// Ranked is an offer with a soft-preference score (higher is better) and
+// the reason for it.
+type Ranked struct {
+	Offer  Offer  `json:"offer"`
+	Score  int    `json:"score"`
+	Reason string `json:"reason,omitempty"`
+	Source string `json:"source,omitempty"` // memory entry that moved the score
+}
+
+// Planner understands requests and judges soft fit. Implementations must not
+// be able to widen anything the hard filters or the mandate decide.
+type Planner interface {
+	Name() string
+	Understand(ctx context.Context, req Request) (Intent, error)
+	// Rank orders offers for one item (all already passed Accepts) by soft
+	// preference. It may only reorder and explain the offers it was given.
+	Rank(ctx context.Context, in Intent, item int, offers []Offer, memory []MemoryItem) ([]Ranked, error)
+}
+
+// Validate checks an intent's structure: what any planner's output must
+// satisfy before the runtime acts on it.
+func (in Intent) Validate() error {
+	if in.Clarify != nil {
+		if strings.TrimSpace(in.Clarify.Question) == "" {
+			return fmt.Errorf("clarify: empty question")
+		}
+		return nil
+	}
+	if len(in.Items) == 0 {
+		return fmt.Errorf("items: none")
+	}
+	for i, it := range in.Items {
+		if strings.TrimSpace(it.Query) == "" && it.Category == "" {
+			return fmt.Errorf("items[%d]: neither query nor category", i)
+		}
+		if it.Quantity < 1 || it.Quantity > 1000 {
+			return fmt.Errorf("items[%d].quantity: %d out of range 1..1000", i, it.Quantity)
+		}
+		if it.MaxUnitPrice != nil && it.MaxUnitPrice.Minor <= 0 {
+			return fmt.Errorf("items[%d].max_unit_price: must be positive", i)
+		}
+	}
+	if in.Budget != nil && in.Budget.Minor <= 0 {
+		return fmt.Errorf("budget: must be positive")
+	}
+	switch in.Sort {
+	case "", SortCheapest, SortFastest, SortRating:
+	default:
+		return fmt.Errorf("sort: unknown %q", in.Sort)
+	}
+	return nil
+}
+
+// Accepts checks a product against an item's hard constraints. It returns
+// false and the reason when the product must not be bought for this item.
+// Merchant and category lists are the Intent's, checked by AcceptsIntent.
+func (it ItemSpec) Accepts(p skills.Product) (bool, string) {
+	if it.Category != "" && !strings.EqualFold(it.Category, p.Category) {
+		return false, fmt.Sprintf("category %q is not %q", p.Category, it.Category)
+	}
+	for k, want := range it.Attributes {
+		got, ok := lookupFold(p.Attributes, k)
+		if !ok || !strings.EqualFold(got, want) {
+			return false, fmt.Sprintf("%s is %q, not %q", k, got, want)
+		}
+	}
+	for k, bad := range it.ExcludeAttributes {
+		got, ok := lookupFold(p.Attributes, k)
+		if !ok {
+			continue
+		}
+		for _, b := range bad {
+			if strings.EqualFold(got, b) {
+				return false, fmt.Sprintf("%s %q is excluded", k, got)
+			}
+		}
+	}
+	if len(it.ExcludeTerms) > 0 {
+		hay := strings.ToLower(p.Title)
+		for _, v := range p.Attributes {
+			hay += " " + strings.ToLower(v)
+		}
+		for _, t := range it.ExcludeTerms {
+			if t != "" && containsWord(hay, strings.ToLower(t)) {
+				return false, fmt.Sprintf("contains excluded %q", t)
+			}
+		}
+	}
+	if it.Brand != "" && !strings.EqualFold(it.Brand, p.Brand) {
+		return false, fmt.Sprintf("brand %q is not %q", p.Brand, it.Brand)
+	}
+	for _, b := range it.ExcludeBrands {
+		if strings.EqualFold(b, p.Brand) {
+			return false, fmt.Sprintf("brand %q is excluded", p.Brand)
+		}
+	}
+	if it.MaxUnitPrice != nil && p.Price.Currency == it.MaxUnitPrice.Currency && p.Price.Minor > it.MaxUnitPrice.Minor {
+		return false, fmt.Sprintf("unit price %s exceeds %s", p.Price, *it.MaxUnitPrice)
+	}
+	if it.MaxUnitPrice != nil && p.Price.Currency != it.MaxUnitPrice.Currency {
+		return false, fmt.Sprintf("price in %s, limit in %s", p.Price.Currency, it.MaxUnitPrice.Currency)
+	}
+	if p.Stock < it.Quantity {
+		return false, fmt.Sprintf("only %d in stock, need %d", p.Stock, it.Quantity)
+	}
+	return true, ""
+}
+
+// AcceptsIntent adds the intent-wide lists to the item's hard constraints.
+func (in Intent) AcceptsIntent(item int, p skills.Product) (bool, string) {
+	if !in.Merch.Permits(p.Merchant) {
+		return false, fmt.Sprintf("merchant %q is not allowed", p.Merchant)
+	}
+	if !in.Category.Permits(p.Category) {
+		return false, fmt.Sprintf("category %q is not allowed", p.Category)
+	}
+	if item < 0 || item >= len(in.Items) {
+		return false, "no such item"
+	}
+	return in.Items[item].Accepts(p)
+}
+
+func lookupFold(m map[string]string, k string) (string, bool) {
+	if v, ok := m[k]; ok {
+		return v, true
+	}
+	for mk, v := range m {
+		if strings.EqualFold(mk, k) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// containsWord reports whether term occurs in hay on word boundaries.
+func containsWord(hay, term string) bool {
+	for i := 0; ; {
+		j := strings.Index(hay[i:], term)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before := j == 0 || !isWordByte(hay[j-1])
+		end := j + len(term)
+		after := end == len(hay) || !isWordByte(hay[end])
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
