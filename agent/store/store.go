@@ -1,0 +1,176 @@
+// Package store opens Cartwright's state database: one embedded SQLite file
+// by default (pure Go, no cgo), PostgreSQL when a postgres:// URL is given
+// (DATABASE_URL). Every state-keeping package (wallet, sessions, orders,
+// audit, memory) takes a *DB and applies its own migrations through Migrate.
+//
+// SQL is written once, in PostgreSQL's dialect with $1… placeholders; SQLite
+// accepts those placeholders too. Where the dialects differ (an
+// auto-increment key, an upsert), callers branch on DB.Dialect.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open state database.
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+	// DSN is what was opened, with any password removed (safe to print).
+	DSN string
+}
+
+// Open opens dsn: a postgres:// or postgresql:// URL opens PostgreSQL;
+// anything else is a SQLite file path (created with its directory if
+// missing). ":memory:" is not accepted: state must survive a crash.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if strings.TrimSpace(dsn) == "" {
+		return nil, errors.New("store: empty database location")
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == ":memory:" || strings.Contains(path, "mode=memory") {
+		return nil, errors.New("store: in-memory SQLite is not allowed; give a file path")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: create %s: %w", dir, err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// One writer at a time is SQLite's model; a small pool keeps readers
+	// going while a writer holds the lock (busy_timeout makes others wait).
+	db.SetMaxOpenConns(4)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return &DB{DB: db, Dialect: SQLite, DSN: path}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	safe := redact(dsn)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", safe, err)
+	}
+	db.SetMaxOpenConns(16)
+	db.SetConnMaxIdleTime(time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect %s: %w", safe, err)
+	}
+	return &DB{DB: db, Dialect: Postgres, DSN: safe}, nil
+}
+
+// redact removes a password from a URL so it can be logged.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparseable)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	return u.String()
+}
+
+// Migrate applies a component's schema once per database: steps run in
+// order inside one transaction per step and are recorded in
+// schema_migrations under component, so a step never runs twice.
+func (db *DB) Migrate(ctx context.Context, component string, steps []string) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		component TEXT NOT NULL, step INTEGER NOT NULL, applied_at TEXT NOT NULL,
+		PRIMARY KEY (component, step))`); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	for i, stmt := range steps {
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE component = $1 AND step = $2`, component, i).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("step %d: %w", i, err)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (component, step, applied_at) VALUES ($1, $2, $3)`,
+				component, i, time.Now().UTC().Format(time.RFC3339Nano))
+			return err
+		})
+		if err != nil {
+			if db.Dialect == Postgres && isUniqueViolation(err) {
+				continue // another process applied the same step concurrently
+			}
+			return fmt.Errorf("store: migrate %s: %w", component, err)
+		}
+	}
+	return nil
+}
+
+// Tx runs fn in a transaction, committing on nil and rolling back otherwise.
+func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func isUniqueViolation(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "duplicate key")
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either engine (used to detect an idempotency key seen before).
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return isUniqueViolation(err) || strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "constraint failed: UNIQUE")
+}
