@@ -1,0 +1,219 @@
+package merchants
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cartwright-agent/cartwright/merchants/demo"
+	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
+	"github.com/cartwright-agent/cartwright/merchants/paynet"
+	"github.com/cartwright-agent/cartwright/skills/acp"
+)
+
+// DemoWorld parses the built-in demo world.
+func DemoWorld() (*World, error) {
+	return LoadWorldBytes("merchants/demo/world.yaml", demo.WorldYAML)
+}
+
+// Options configure Start.
+type Options struct {
+	// Mount, when set, is asked for an extra handler per merchant, served
+	// under /shop/ on the merchant's port (the HTML storefront). A nil
+	// result mounts nothing for that merchant.
+	Mount func(merchantID string, e *Engine) http.Handler
+	// Verifier is installed in the payment network (AP2 mandate checks).
+	Verifier paynet.Verifier
+	// InProcessPayments makes merchants call the payment network directly
+	// instead of over HTTP (faster; benchmarks use it).
+	InProcessPayments bool
+	// Now is the clock for engines and the payment network (default time.Now).
+	Now func() time.Time
+	// Logger receives server errors (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// RunningMerchant is one started merchant.
+type RunningMerchant struct {
+	ID        string
+	Interface string
+	// URL is the merchant's base URL; the ACP API is served at its root for
+	// interface "api" merchants.
+	URL string
+	// ShopURL is URL + "/shop/" when a storefront is mounted, else "".
+	ShopURL string
+	Engine  *Engine
+}
+
+// Running is a started world.
+type Running struct {
+	World     *World
+	Paynet    *paynet.Network
+	PaynetURL string
+	Merchants []*RunningMerchant
+
+	servers []*http.Server
+	wg      sync.WaitGroup
+	once    sync.Once
+}
+
+// Merchant returns the running merchant with id, or nil.
+func (r *Running) Merchant(id string) *RunningMerchant {
+	for _, m := range r.Merchants {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// Engine returns the engine of merchant id, or nil.
+func (r *Running) Engine(id string) *Engine {
+	if m := r.Merchant(id); m != nil {
+		return m.Engine
+	}
+	return nil
+}
+
+// URL returns the base URL of merchant id, or "".
+func (r *Running) URL(id string) string {
+	if m := r.Merchant(id); m != nil {
+		return m.URL
+	}
+	return ""
+}
+
+// Close stops every server. It is safe to call more than once.
+func (r *Running) Close() error {
+	var err error
+	r.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		for _, s := range r.servers {
+			if e := s.Shutdown(ctx); e != nil {
+				err = errors.Join(err, s.Close())
+			}
+		}
+		r.wg.Wait()
+	})
+	return err
+}
+
+func (r *Running) serve(h http.Handler, log *slog.Logger) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	r.servers = append(r.servers, s)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("merchant server", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Start serves every merchant of w, and the payment network, on loopback
+// with random ports. The servers stop when ctx ends or Close is called.
+func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
+	if w == nil || len(w.Merchants) == 0 {
+		return nil, errors.New("merchants: start: empty world")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	net := paynet.New(paynet.Config{Verifier: opts.Verifier, Now: opts.Now})
+	r := &Running{World: w, Paynet: net}
+	var err error
+	if r.PaynetURL, err = r.serve(net.Handler(), log); err != nil {
+		return nil, fmt.Errorf("merchants: start payment network: %w", err)
+	}
+	var proc paynet.Processor = net
+	if !opts.InProcessPayments {
+		proc = &paynet.Client{BaseURL: r.PaynetURL, HTTPClient: &http.Client{Timeout: 10 * time.Second}, Retries: 3}
+	}
+	for _, m := range w.Merchants {
+		e, err := NewEngine(EngineConfig{
+			Currency: w.Currency, Merchant: m, Payments: proc, Seed: w.Seed, Now: opts.Now,
+			PaymentURL: r.PaynetURL,
+		})
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		rm := &RunningMerchant{ID: m.ID, Interface: m.Interface, Engine: e}
+		mux := http.NewServeMux()
+		var shop http.Handler
+		if opts.Mount != nil {
+			shop = opts.Mount(m.ID, e)
+		}
+		if shop != nil {
+			mux.Handle("/shop/", shop)
+		}
+		if m.Interface == InterfaceAPI {
+			mux.Handle("/", APIHandler(e))
+		} else {
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", m.ID+" has no API; it sells through its web storefront at /shop/", "")
+			})
+		}
+		if rm.URL, err = r.serve(mux, log); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("merchants: start %s: %w", m.ID, err)
+		}
+		if shop != nil {
+			rm.ShopURL = rm.URL + "/shop/"
+		}
+		r.Merchants = append(r.Merchants, rm)
+	}
+	go func() {
+		<-ctx.Done()
+		r.Close()
+	}()
+	return r, nil
+}
+
+// Serve loads a world file (the demo world when worldPath is empty), starts
+// it, prints each merchant's URLs to out and blocks until ctx ends.
+func Serve(ctx context.Context, worldPath string, out io.Writer, opts ...Options) error {
+	var w *World
+	var err error
+	if worldPath == "" {
+		w, err = DemoWorld()
+	} else {
+		w, err = LoadWorldFile(worldPath)
+	}
+	if err != nil {
+		return err
+	}
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	r, err := Start(ctx, w, o)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	fmt.Fprintf(out, "payment network  %s\n", r.PaynetURL)
+	for _, m := range r.Merchants {
+		line := fmt.Sprintf("%-12s %-4s %s", m.ID, m.Interface, m.URL)
+		if m.ShopURL != "" {
+			line += "  shop " + m.ShopURL
+		}
+		fmt.Fprintln(out, strings.TrimRight(line, " "))
+	}
+	<-ctx.Done()
+	return nil
+}
