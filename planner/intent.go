@@ -75,7 +75,11 @@ type ItemSpec struct {
 	ExcludeAttributes map[string][]string `json:"exclude_attributes,omitempty"`
 	// ExcludeTerms are hard: a product whose title or attribute values contain
 	// one of these words is rejected ("no sugar").
-	ExcludeTerms  []string `json:"exclude_terms,omitempty"`
+	ExcludeTerms []string `json:"exclude_terms,omitempty"`
+	// RequireTerms are hard: a product whose title, brand and attribute
+	// values lack one of these words is rejected ("whole wheat" toast where
+	// the catalog has no attribute for it). A plural "s"/"es" is forgiven.
+	RequireTerms  []string `json:"require_terms,omitempty"`
 	Brand         string   `json:"brand,omitempty"` // hard when set
 	ExcludeBrands []string `json:"exclude_brands,omitempty"`
 	// MaxUnitPrice is hard: the unit price must not exceed it.
@@ -183,6 +187,9 @@ type Request struct {
 type Offer struct {
 	Product skills.Product `json:"product"`
 	Item    int            `json:"item"` // index into Intent.Items
+	// ETADays is the merchant's published delivery estimate
+	// (MerchantInfo.Shipping.ETADays); rankers use it for SortFastest.
+	ETADays int `json:"eta_days,omitempty"`
 }
 
 // Ranked is an offer with a soft-preference score (higher is better) and
@@ -270,6 +277,18 @@ func (it ItemSpec) Accepts(p skills.Product) (bool, string) {
 		for _, t := range it.ExcludeTerms {
 			if t != "" && containsWord(hay, strings.ToLower(t)) {
 				return false, fmt.Sprintf("contains excluded %q", t)
+			}
+		}
+	}
+	if len(it.RequireTerms) > 0 {
+		hay := strings.ToLower(p.Title + " " + p.Brand)
+		for _, v := range p.Attributes {
+			hay += " " + strings.ToLower(v)
+		}
+		for _, t := range it.RequireTerms {
+			t = strings.ToLower(t)
+			if t != "" && !containsWord(hay, t) && !containsWord(hay, t+"s") && !containsWord(hay, t+"es") {
+				return false, fmt.Sprintf("lacks required %q", t)
 			}
 		}
 	}

@@ -1,0 +1,795 @@
+package offline
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/cartwright-agent/cartwright/planner"
+	"github.com/cartwright-agent/cartwright/skills"
+)
+
+type pendingKind int
+
+const (
+	askWhat pendingKind = iota + 1
+	askCategory
+	askQuantity
+	askConflict
+	askAttr
+	askAddress
+	askBudget
+)
+
+// pending is the clarification the planner needs before it can plan.
+type pending struct {
+	kind     pendingKind
+	item     int
+	keys     []string // askAttr: the keys of which one is missing
+	memID    string   // askConflict
+	key, val string   // askConflict
+	question string
+	options  []string
+}
+
+// finalize combines what the request said with memory into an Intent, or
+// the first clarification needed.
+func (p *Planner) finalize(req planner.Request, st *reqState, x *vindex, facts []fact) (planner.Intent, *pending) {
+	in := planner.Intent{Request: req.Text, Planner: Name, Currency: x.v.Currency}
+	note := func(text, src string) { in.Notes = append(in.Notes, planner.Note{Text: text, Source: src}) }
+	for _, n := range st.notes {
+		note(n, "")
+	}
+	if len(st.items) == 0 {
+		q := "What would you like me to buy?"
+		if st.usual {
+			q = "I have no record of your usual order. What would you like me to buy?"
+		}
+		return in, &pending{kind: askWhat, item: -1, question: q, options: sortStrings(x.v.Categories)}
+	}
+	if st.badBudget != "" {
+		return in, &pending{kind: askBudget, item: -1, question: fmt.Sprintf("I could not read the budget %q. How much may I spend in total?", st.badBudget)}
+	}
+	totals := append([]skills.Money(nil), st.totals...)
+	for _, d := range st.items {
+		if x.keyFits(d.cat, "amount") && d.cat != "" {
+			continue
+		}
+		for _, h := range d.money {
+			if m, err := h.money(); err == nil {
+				totals = append(totals, m)
+				note(fmt.Sprintf("read %q as the budget", h.raw), "")
+			}
+		}
+	}
+	if len(totals) > 0 {
+		b := totals[0]
+		for _, m := range totals[1:] {
+			if m.Currency == b.Currency && m.Minor < b.Minor {
+				b = m
+			}
+		}
+		if len(totals) > 1 {
+			note("several budgets stated; the lowest, "+b.String()+", applies", "")
+		}
+		if b.Minor <= 0 {
+			return in, &pending{kind: askBudget, item: -1, question: fmt.Sprintf("A budget of %s buys nothing. How much may I spend in total?", b)}
+		}
+		in.Budget = &b
+		in.Currency = b.Currency
+		if x.v.Currency != "" && b.Currency != x.v.Currency {
+			note(fmt.Sprintf("the budget is in %s and the shops price in %s; no conversion is made", b.Currency, x.v.Currency), "")
+		}
+	}
+	for k, d := range st.items {
+		if u := d.unitMax; u != nil && u.Minor <= 0 {
+			return in, &pending{kind: askBudget, item: k, question: fmt.Sprintf("A price limit of %s per item buys nothing. What is the most one may cost?", u)}
+		}
+	}
+
+	// merchants: the request's lists, then memory's never-buy-here
+	in.Merch.Allow = append(in.Merch.Allow, st.allow...)
+	in.Merch.Deny = append(in.Merch.Deny, st.deny...)
+	for _, f := range facts {
+		if f.onlyMerchant == "" {
+			continue
+		}
+		if len(st.allow) > 0 || contains(st.deny, f.onlyMerchant) {
+			note("the request names its own shops; memory's only-"+f.onlyMerchant+" is not used", f.id)
+			continue
+		}
+		in.Merch.Allow = appendUnique(in.Merch.Allow, f.onlyMerchant)
+		note("only from "+f.onlyMerchant, f.id)
+	}
+	for _, f := range facts {
+		if f.avoidMerchant == "" {
+			continue
+		}
+		if contains(st.allow, f.avoidMerchant) {
+			note(fmt.Sprintf("the request names %s although memory says to avoid it; the request wins", f.avoidMerchant), f.id)
+			continue
+		}
+		if !contains(in.Merch.Deny, f.avoidMerchant) {
+			in.Merch.Deny = append(in.Merch.Deny, f.avoidMerchant)
+			note("never buy from "+f.avoidMerchant, f.id)
+		}
+	}
+
+	for k, d := range st.items {
+		if len(d.cands) > 0 && !disambiguate(d, st.items) {
+			opts := make([]string, len(d.cands))
+			for i, c := range d.cands {
+				opts[i] = c.label
+			}
+			return in, &pending{kind: askCategory, item: k, options: opts,
+				question: fmt.Sprintf("By %q, do you mean %s?", d.headRaw, orList(opts))}
+		}
+		if d.qtyAsk {
+			return in, &pending{kind: askQuantity, item: k, options: []string{"1", "2", "3"},
+				question: fmt.Sprintf("How many %s would you like?", plural(d.headRaw))}
+		}
+		if d.qtyBig > 0 {
+			return in, &pending{kind: askQuantity, item: k,
+				question: fmt.Sprintf("%d %s is more than the 1000 I can order of one item. How many would you like?", d.qtyBig, plural(d.headRaw))}
+		}
+		spec, pend, notes := p.buildSpec(d, k, x, facts)
+		in.Notes = append(in.Notes, notes...)
+		if pend != nil {
+			return in, pend
+		}
+		in.Items = append(in.Items, spec)
+	}
+
+	// delivery
+	switch {
+	case st.address != nil:
+		a := *st.address
+		in.Delivery = &a
+	case st.place != "":
+		for _, f := range facts {
+			if f.address != nil && f.place == st.place {
+				a := *f.address
+				in.Delivery = &a
+				note("deliver to the "+st.place+" address from memory", f.id)
+				break
+			}
+		}
+		if in.Delivery == nil {
+			return in, &pending{kind: askAddress, item: -1, question: fmt.Sprintf("I have no address for your %s. Where should I deliver?", st.place)}
+		}
+	default:
+		for _, want := range []string{"", "home"} {
+			for _, f := range facts {
+				if f.address != nil && f.place == want && in.Delivery == nil {
+					a := *f.address
+					in.Delivery = &a
+					note("deliver to the address from memory", f.id)
+				}
+			}
+		}
+	}
+	if in.Delivery != nil && in.Delivery.Name == "" {
+		for _, f := range facts {
+			if f.name != "" {
+				in.Delivery.Name = f.name
+				note("recipient name from memory", f.id)
+				break
+			}
+		}
+	}
+
+	in.Sort = planner.SortCheapest
+	if len(st.sorts) > 0 {
+		in.Sort = st.sorts[0]
+		for _, s := range st.sorts[1:] {
+			if s != in.Sort {
+				note(fmt.Sprintf("both %s and %s asked for; %s, said first, orders offers", in.Sort, s, in.Sort), "")
+				break
+			}
+		}
+	}
+	return in, nil
+}
+
+// disambiguate settles an ambiguous noun from context; false: ask.
+func disambiguate(d *draft, all []*draft) bool {
+	var hits []ambiguity
+	for _, o := range d.cands {
+		ok := false
+		for _, w := range o.context {
+			if d.ctx[w] {
+				ok = true
+			}
+		}
+		for _, a := range d.attrs {
+			for _, c := range a.cands {
+				for _, k := range o.keys {
+					if strings.EqualFold(c.key, k) {
+						ok = true
+					}
+				}
+			}
+		}
+		if ok {
+			hits = append(hits, o)
+		}
+	}
+	if len(hits) != 1 {
+		return false
+	}
+	choose(d, hits[0])
+	return true
+}
+
+func choose(d *draft, o ambiguity) {
+	d.cat = o.cat
+	d.cands = nil
+	old := d.headRaw
+	d.head, d.headRaw = squashString(o.label), o.label
+	for i := range d.query {
+		if d.query[i] == strings.ToLower(old) {
+			d.query[i] = o.label
+		}
+	}
+	if len(d.query) == 0 {
+		d.query = []string{o.label}
+	}
+}
+
+// buildSpec turns a draft into an ItemSpec and applies memory.
+func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.ItemSpec, *pending, []planner.Note) {
+	var notes []planner.Note
+	note := func(text, src string) {
+		notes = append(notes, planner.Note{Text: fmt.Sprintf("items[%d]: %s", k, text), Source: src})
+	}
+	cat := d.cat
+	spec := planner.ItemSpec{Quantity: d.qty}
+	if cat != "" {
+		if c, ok := x.category(cat); ok {
+			spec.Category = c
+		} else {
+			note(fmt.Sprintf("no %q category in the catalog; searching by text", cat), "")
+		}
+	}
+	if d.qtyNote != "" {
+		note(d.qtyNote, "")
+	}
+	explicit := map[string]bool{}
+	set := func(key, val string) {
+		if spec.Attributes == nil {
+			spec.Attributes = map[string]string{}
+		}
+		spec.Attributes[key] = val
+		explicit[strings.ToLower(key)] = true
+	}
+	var clash *pending
+	ordered := make([]attrHit, 0, len(d.attrs))
+	for _, a := range d.attrs {
+		if a.coversHead {
+			ordered = append(ordered, a)
+		}
+	}
+	for _, a := range d.attrs {
+		if !a.coversHead {
+			ordered = append(ordered, a)
+		}
+	}
+	fromHead := map[string]bool{}
+	for _, a := range ordered {
+		r, ok := x.resolve(a.cands, cat)
+		if !ok {
+			continue // kept as search text
+		}
+		if d.dropAttr[strings.ToLower(r.key)] {
+			continue
+		}
+		if _, partial := x.keyShape(cat, r.key); partial && !a.coversHead {
+			if spec.Prefer == nil {
+				spec.Prefer = map[string]string{}
+			}
+			spec.Prefer[r.key] = r.val
+			note(fmt.Sprintf("%s %s preferred: not every %s product has a %s", r.key, r.val, cat, r.key), "")
+			continue
+		}
+		if old, dup := spec.Attributes[r.key]; dup && !strings.EqualFold(old, r.val) {
+			if fromHead[r.key] {
+				note(fmt.Sprintf("%s %s names the product; %q is not used", r.key, old, a.raw), "")
+				continue
+			}
+			if _, settled := d.answered[r.key]; !settled && clash == nil {
+				clash = &pending{kind: askAttr, item: k, keys: []string{r.key}, options: []string{old, r.val},
+					question: fmt.Sprintf("You said both %s and %s for the %s. Which %s?", old, r.val, d.headRaw, r.key)}
+			}
+			continue
+		}
+		set(r.key, r.val)
+		if a.coversHead {
+			fromHead[r.key] = true
+		}
+	}
+	if clash != nil {
+		return spec, clash, notes
+	}
+	for _, im := range d.implied {
+		if got, ok := x.has(im.key, im.val); ok && x.keyFits(cat, got.key) {
+			if _, dup := spec.Attributes[got.key]; !dup {
+				set(got.key, got.val)
+			}
+		}
+	}
+	// top-up amounts
+	var amountMiss string
+	if x.keyFits(cat, "amount") && cat != "" && spec.Attributes["amount"] == "" {
+		cands := make([]string, 0, len(d.money)+len(d.numbers))
+		for _, h := range d.money {
+			cands = append(cands, h.num)
+		}
+		cands = append(cands, d.numbers...)
+		for _, n := range cands {
+			if v, ok := amountValue(x, n); ok {
+				set("amount", v)
+				break
+			} else if amountMiss == "" {
+				amountMiss = n
+			}
+		}
+	}
+	keys := make([]string, 0, len(d.answered))
+	for key := range d.answered {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		set(key, d.answered[key])
+	}
+	for _, a := range d.negAttrs {
+		r, ok := x.resolve(a.cands, cat)
+		if !ok {
+			for _, w := range strings.Fields(strings.ToLower(a.raw)) {
+				spec.ExcludeTerms = appendUnique(spec.ExcludeTerms, w)
+			}
+			continue
+		}
+		if spec.ExcludeAttributes == nil {
+			spec.ExcludeAttributes = map[string][]string{}
+		}
+		spec.ExcludeAttributes[r.key] = appendUnique(spec.ExcludeAttributes[r.key], r.val)
+	}
+	for _, t := range d.terms {
+		spec.ExcludeTerms = appendUnique(spec.ExcludeTerms, t)
+		if sg := singular(t); sg != t {
+			spec.ExcludeTerms = appendUnique(spec.ExcludeTerms, sg)
+		}
+	}
+	for _, diet := range d.diets {
+		if txt := applyDiet(&spec, diet, cat, x); txt != "" {
+			note(txt+" (as asked)", "")
+		}
+	}
+	switch len(d.brands) {
+	case 0:
+	case 1:
+		spec.Brand = d.brands[0]
+	default:
+		for _, b := range sortStrings(x.v.Brands) {
+			if !contains(d.brands, b) {
+				spec.ExcludeBrands = appendUnique(spec.ExcludeBrands, b)
+			}
+		}
+		note("only brands "+strings.Join(d.brands, ", ")+": every other brand is excluded", "")
+	}
+	for _, b := range d.notBrands {
+		spec.ExcludeBrands = appendUnique(spec.ExcludeBrands, b)
+	}
+	for _, b := range d.prefBrand {
+		spec.PreferBrands = appendUnique(spec.PreferBrands, b)
+	}
+	if d.unitMax != nil {
+		m := *d.unitMax
+		spec.MaxUnitPrice = &m
+	}
+	if len(d.unknown) > 0 {
+		spec.Fit = strings.Join(d.unknown, " ")
+	}
+	query := d.query
+	if len(d.require) > 0 {
+		spec.RequireTerms = append([]string(nil), d.require...)
+		if n := len(query); n > 0 && d.head != "" {
+			query = append(append(append([]string(nil), query[:n-1]...), d.require...), query[n-1])
+		} else {
+			query = append(append([]string(nil), d.require...), query...)
+		}
+		note("the title must say "+strings.Join(d.require, ", "), "")
+	}
+	spec.Query = strings.Join(query, " ")
+	if spec.Query == "" {
+		spec.Query = d.headRaw
+	}
+	if spec.Query == "" && spec.Category != "" {
+		spec.Query = spec.Category
+	}
+
+	// memory
+	for _, f := range facts {
+		switch {
+		case f.diet != "":
+			if d.override[f.id] {
+				note("memory overridden for this item at the user's request", f.id)
+				continue
+			}
+			if key, val, bad := dietConflict(spec, f.diet, x); bad {
+				return spec, &pending{kind: askConflict, item: k, memID: f.id, key: key, val: val,
+					options:  []string{"yes, buy it anyway", "no, leave it out"},
+					question: fmt.Sprintf("You asked for %s %s, but I remember %q. Buy it anyway?", val, key, f.text)}, notes
+			}
+			if txt := applyDiet(&spec, f.diet, cat, x); txt != "" {
+				note(txt, f.id)
+			}
+		case f.onlyBrand != "":
+			if !f.coversItem(d, cat) {
+				continue
+			}
+			if spec.Brand != "" {
+				if !strings.EqualFold(spec.Brand, f.onlyBrand) {
+					note("the request names "+spec.Brand+" although memory says only "+f.onlyBrand+"; the request wins", f.id)
+				}
+				continue
+			}
+			spec.Brand = f.onlyBrand
+			note("only "+f.onlyBrand, f.id)
+		case f.avoidBrand != "":
+			if strings.EqualFold(spec.Brand, f.avoidBrand) {
+				note("the request names "+f.avoidBrand+" although memory says never; the request wins", f.id)
+				continue
+			}
+			spec.ExcludeBrands = appendUnique(spec.ExcludeBrands, f.avoidBrand)
+			note("never buy "+f.avoidBrand, f.id)
+		case len(f.avoidTerms) > 0:
+			skip := false
+			for _, t := range f.avoidTerms {
+				if strings.Contains(" "+strings.ToLower(spec.Query)+" ", " "+t+" ") {
+					skip = true
+				}
+			}
+			if skip {
+				note("the request asks for what memory says to avoid; the request wins", f.id)
+				continue
+			}
+			for _, t := range f.avoidTerms {
+				spec.ExcludeTerms = appendUnique(spec.ExcludeTerms, t)
+			}
+			note("never buy "+strings.Join(f.avoidTerms, "/"), f.id)
+		case f.prefer != nil:
+			if !x.keyFits(cat, f.prefer.key) || !f.prefersCategory(cat, x) || cat == "" {
+				continue
+			}
+			r := x.normalize(*f.prefer, cat)
+			lk := strings.ToLower(r.key)
+			if explicit[lk] {
+				if !strings.EqualFold(spec.Attributes[r.key], r.val) {
+					note(fmt.Sprintf("the request says %s %s; memory's %s is not used", r.key, spec.Attributes[r.key], r.val), f.id)
+				}
+				continue
+			}
+			if _, dup := spec.Prefer[r.key]; dup {
+				continue
+			}
+			if p.requires(d, cat, r.key, isDrink(spec)) {
+				set(r.key, r.val)
+				note(fmt.Sprintf("%s %s from memory (needed to buy)", r.key, r.val), f.id)
+				continue
+			}
+			if spec.Prefer == nil {
+				spec.Prefer = map[string]string{}
+			}
+			spec.Prefer[r.key] = r.val
+			note(fmt.Sprintf("prefer %s %s", r.key, r.val), f.id)
+			// an optional component ("oat milk", when there is milk at all):
+			// the other kinds are excluded, "none" stays allowed, so the
+			// preference holds without ruling out a drink made without it
+			if none, ok := x.noneValue(r.key); ok && !strings.EqualFold(none, r.val) {
+				var others []string
+				for _, v := range x.values(r.key) {
+					if !strings.EqualFold(v, r.val) && !strings.EqualFold(v, none) {
+						others = append(others, v)
+					}
+				}
+				if len(others) > 0 {
+					if spec.ExcludeAttributes == nil {
+						spec.ExcludeAttributes = map[string][]string{}
+					}
+					for _, v := range others {
+						spec.ExcludeAttributes[r.key] = appendUnique(spec.ExcludeAttributes[r.key], v)
+					}
+					note(fmt.Sprintf("%s: if any, %s (other kinds excluded)", r.key, r.val), f.id)
+				}
+			}
+		case f.preferBrand != "":
+			if spec.Brand != "" || len(f.preferCats) > 0 && !contains(f.preferCats, cat) {
+				continue
+			}
+			if contains(spec.ExcludeBrands, f.preferBrand) {
+				continue
+			}
+			spec.PreferBrands = appendUnique(spec.PreferBrands, f.preferBrand)
+			note("prefer brand "+f.preferBrand, f.id)
+		}
+	}
+
+	// required attributes
+	for _, alts := range p.required(d, cat, isDrink(spec)) {
+		var have []string
+		for _, key := range alts {
+			if len(x.values(key)) > 0 || key == "amount" && amountMiss != "" {
+				have = append(have, key)
+			}
+		}
+		if len(have) == 0 {
+			continue
+		}
+		ok := false
+		for _, key := range have {
+			if _, set := spec.Attributes[key]; set {
+				ok = true
+			}
+		}
+		if ok {
+			continue
+		}
+		return spec, p.askFor(d, k, have, x, amountMiss), notes
+	}
+	return spec, nil, notes
+}
+
+func (p *Planner) askFor(d *draft, k int, keys []string, x *vindex, amountMiss string) *pending {
+	pd := &pending{kind: askAttr, item: k, keys: keys}
+	what := d.headRaw
+	if what == "" {
+		what = "item"
+	}
+	var opts []string
+	for _, key := range keys {
+		switch {
+		case key == "size":
+			opts = append(opts, x.sizeOptions(d.cat)...)
+		case key == "drink" || key == "type":
+			// the values that name products of this category
+			for _, v := range x.values(key) {
+				if e, ok := p.nouns[squashString(v)]; ok && e.cat == d.cat {
+					opts = append(opts, v)
+				}
+			}
+		case genericRequired[d.head] == nil:
+			opts = append(opts, x.values(key)...)
+		}
+	}
+	pd.options = opts
+	switch {
+	case len(keys) == 1 && keys[0] == "size":
+		pd.question = fmt.Sprintf("What size should the %s be?", what)
+	case len(keys) == 1 && keys[0] == "amount" && amountMiss != "":
+		pd.question = fmt.Sprintf("A %s top-up is not offered. Which amount should it be?", amountMiss)
+	case len(keys) == 1 && keys[0] == "amount":
+		pd.question = fmt.Sprintf("How much should the %s be?", what)
+	case len(keys) == 1 && keys[0] == "device":
+		pd.question = fmt.Sprintf("Which device is the %s for?", what)
+	case genericRequired[d.head] != nil:
+		pd.question = fmt.Sprintf("Which %s would you like?", what)
+	default:
+		pd.question = fmt.Sprintf("Which %s is the %s for?", strings.Join(keys, " or "), what)
+	}
+	return pd
+}
+
+// required lists the requirement groups of an item (see requiredAttributes).
+func (p *Planner) required(d *draft, cat string, drink bool) [][]string {
+	var out [][]string
+	for _, alts := range p.req[cat] {
+		if len(alts) == 1 && alts[0] == "size" && sizeless[d.head] {
+			continue
+		}
+		out = append(out, alts)
+	}
+	if drink && p.drinks {
+		out = append(out, drinkRequired...)
+	}
+	out = append(out, genericRequired[d.head]...)
+	return append(out, nounRequired[d.head]...)
+}
+
+func (p *Planner) requires(d *draft, cat, key string, drink bool) bool {
+	for _, alts := range p.required(d, cat, drink) {
+		for _, k := range alts {
+			if strings.EqualFold(k, key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// coversItem reports whether an only-this-brand fact is about the item: its
+// product words when it names some ("Anker chargers"), else every item.
+func (f fact) coversItem(d *draft, cat string) bool {
+	if len(f.onlyHeads) == 0 {
+		return true
+	}
+	for _, h := range f.onlyHeads {
+		if h == d.head || strings.HasSuffix(d.head, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// isDrink: a made-to-order drink (it has a drink attribute).
+func isDrink(spec planner.ItemSpec) bool {
+	_, ok := spec.Attributes["drink"]
+	return ok
+}
+
+// amountValue matches a number to the vocabulary's top-up amounts ("50" ↔
+// "50", "50.00", "¥50"). With no amounts in the vocabulary the number is
+// used as written.
+func amountValue(x *vindex, n string) (string, bool) {
+	vals := x.values("amount")
+	if len(vals) == 0 {
+		return n, true
+	}
+	want := numericKey(n)
+	for _, v := range vals {
+		if numericKey(v) == want && want != "" {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func numericKey(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r == '.' {
+			b.WriteRune(r)
+		}
+	}
+	t := b.String()
+	if strings.Contains(t, ".") {
+		t = strings.TrimRight(strings.TrimRight(t, "0"), ".")
+	}
+	t = strings.TrimLeft(t, "0")
+	return t
+}
+
+// dietSets returns what a diet excludes in the vocabulary's terms.
+func dietSets(diet string, x *vindex) (map[string][]string, []string) {
+	ex := map[string][]string{}
+	var terms []string
+	switch diet {
+	case dietDairy:
+		if m := x.dairyMilks(); len(m) > 0 {
+			ex["milk"] = m
+		}
+		if y, ok := x.boolValue("dairy", true); ok {
+			ex["dairy"] = []string{y}
+		}
+		if y, ok := x.boolValue("lactose", true); ok {
+			ex["lactose"] = []string{y}
+		}
+	case dietNuts:
+		if y, ok := x.boolValue("nuts", true); ok {
+			ex["nuts"] = []string{y}
+		}
+		if m := x.nutMilks(); len(m) > 0 {
+			ex["milk"] = m
+		}
+		terms = nutTerms
+	case dietGluten:
+		if y, ok := x.boolValue("gluten", true); ok {
+			ex["gluten"] = []string{y}
+		}
+	case dietSugar:
+		if none, ok := x.noneValue("sugar"); ok {
+			for _, v := range x.values("sugar") {
+				if v != none {
+					ex["sugar"] = append(ex["sugar"], v)
+				}
+			}
+		}
+	}
+	return ex, terms
+}
+
+// applyDiet adds a diet's exclusions to spec and describes them.
+func applyDiet(spec *planner.ItemSpec, diet, cat string, x *vindex) string {
+	ex, terms := dietSets(diet, x)
+	keys := make([]string, 0, len(ex))
+	for k := range ex {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		if spec.ExcludeAttributes == nil {
+			spec.ExcludeAttributes = map[string][]string{}
+		}
+		for _, v := range ex[k] {
+			spec.ExcludeAttributes[k] = appendUnique(spec.ExcludeAttributes[k], v)
+		}
+		parts = append(parts, k+" ∉ {"+strings.Join(ex[k], ", ")+"}")
+	}
+	for _, t := range terms {
+		spec.ExcludeTerms = appendUnique(spec.ExcludeTerms, t)
+	}
+	if len(terms) > 0 {
+		parts = append(parts, "no "+diet+" in the title")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return diet + "-free: " + strings.Join(parts, "; ")
+}
+
+// dietConflict reports a request attribute the diet would exclude.
+func dietConflict(spec planner.ItemSpec, diet string, x *vindex) (string, string, bool) {
+	ex, _ := dietSets(diet, x)
+	keys := make([]string, 0, len(ex))
+	for k := range ex {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		got, ok := spec.Attributes[k]
+		if !ok {
+			continue
+		}
+		for _, v := range ex[k] {
+			if strings.EqualFold(v, got) {
+				return k, got, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+func contains(s []string, v string) bool {
+	for _, e := range s {
+		if strings.EqualFold(e, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func orList(opts []string) string {
+	switch len(opts) {
+	case 0:
+		return ""
+	case 1:
+		return "a " + opts[0]
+	}
+	parts := make([]string, len(opts))
+	for i, o := range opts {
+		parts[i] = article(o) + " " + o
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+func article(w string) string {
+	if w != "" && strings.ContainsRune("aeiou", rune(w[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+func plural(w string) string {
+	if w == "" {
+		return "of them"
+	}
+	if strings.HasSuffix(w, "s") {
+		return w
+	}
+	if strings.HasSuffix(w, "y") && !strings.HasSuffix(w, "ey") {
+		return w[:len(w)-1] + "ies"
+	}
+	return w + "s"
+}

@@ -1,0 +1,412 @@
+package offline
+
+// This file holds the offline planner's built-in language tables. They are
+// general retail English (plus a few Chinese words); the catalog's own words
+// come from the request's Vocabulary at run time, and every table entry that
+// names an attribute value is used only when the world's vocabulary has that
+// value.
+
+// kv is one attribute key=value pair.
+type kv struct{ key, val string }
+
+// nounEntry maps a product word to a category, with attributes the word
+// implies ("water bill" → utility=water).
+type nounEntry struct {
+	cat     string
+	implied []kv
+}
+
+// nouns maps product words (squashed: lower case, no spaces or hyphens,
+// singular) to their category. Multi-word entries win over shorter ones.
+var nouns = map[string]nounEntry{}
+
+func addNouns(cat string, words ...string) {
+	for _, w := range words {
+		nouns[squashString(w)] = nounEntry{cat: cat}
+	}
+}
+
+func init() {
+	addNouns("coffee", "coffee", "latte", "cappuccino", "espresso", "americano", "flat white", "mocha",
+		"macchiato", "cortado", "cold brew", "frappe", "frappuccino", "coffee beans", "coffee bean", "beans",
+		"instant coffee", "drip bags", "drip coffee", "ground coffee", "nescafe", "拿铁", "咖啡", "美式")
+	addNouns("tea", "tea", "matcha", "matcha latte", "chai", "milk tea", "bubble tea", "boba", "green tea",
+		"black tea", "oolong", "jasmine tea", "earl grey", "fruit tea", "tea bags", "tea bag", "loose leaf tea",
+		"english breakfast", "longjing", "tieguanyin", "茶", "奶茶", "绿茶")
+	addNouns("groceries", "milk", "eggs", "egg", "bread", "toast", "butter", "cheese", "yogurt", "yoghurt",
+		"rice", "flour", "oats", "oatmeal", "cereal", "apples", "apple", "bananas", "banana", "fruit", "grapes",
+		"avocado", "vegetables", "spinach", "tomatoes", "tomato", "broccoli", "juice", "orange juice", "water",
+		"bottled water", "pasta", "spaghetti", "penne", "noodles", "dumplings", "granola", "snacks", "snack",
+		"chips", "crisps", "cookies", "cookie", "biscuits", "chocolate", "honey", "tofu", "chicken",
+		"chicken breast", "pork", "salmon", "fish", "croissant", "bagel", "muffin", "almonds", "peanuts",
+		"mixed nuts", "peanut butter", "cooking oil", "oil", "peanut oil", "sunflower oil", "soy sauce",
+		"vinegar", "cola", "soda", "coke", "coca-cola", "cocacola", "pepsi", "plant milk", "oat drink", "groceries", "grocery", "牛奶", "鸡蛋", "面包")
+	addNouns("electronics", "phone case", "iphone case", "screen protector", "charger", "wall charger",
+		"phone charger", "charging cable", "cable", "usb-c cable", "usb cable", "lightning cable", "power bank",
+		"powerbank", "portable charger", "battery pack", "earbuds", "earphones", "headphones", "headset",
+		"adapter", "power adapter", "travel adapter", "mouse", "keyboard", "speaker", "phone stand",
+		"hdmi cable", "sd card", "memory card", "usb drive", "flash drive", "smartwatch", "electronics",
+		"手机壳", "充电器", "充电宝", "数据线")
+	addNouns("apparel", "t-shirt", "tshirt", "tee", "shirt", "hoodie", "sweatshirt", "jacket", "coat",
+		"raincoat", "rain jacket", "down jacket", "puffer", "puffer jacket", "socks", "sock", "jeans", "pants",
+		"trousers", "sweater", "jumper", "cardigan", "cap", "hat", "beanie", "scarf", "gloves", "mittens",
+		"shorts", "dress", "skirt", "leggings", "fleece", "vest", "thermals", "base layer", "shoes",
+		"sneakers", "boots", "backpack", "suitcase", "luggage", "carry-on", "clothes", "apparel", "衣服", "T恤")
+	addNouns("topup", "top up", "top-up", "topup", "recharge", "phone credit", "mobile credit", "credit",
+		"airtime", "data plan", "mobile data", "phone bill", "utility bill", "bill", "broadband bill",
+		"internet bill", "话费", "充值")
+	nouns[squashString("peanut oil")] = nounEntry{cat: "groceries", implied: []kv{{"nuts", "yes"}}}
+	nouns[squashString("peanut butter")] = nounEntry{cat: "groceries", implied: []kv{{"nuts", "yes"}}}
+	nouns[squashString("mixed nuts")] = nounEntry{cat: "groceries", implied: []kv{{"nuts", "yes"}}}
+	nouns[squashString("electricity bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
+	nouns[squashString("power bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
+	nouns[squashString("electricity")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
+	nouns[squashString("water bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "water"}}}
+	nouns[squashString("gas bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "gas"}}}
+	nouns[squashString("电费")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
+	addNouns("household", "dish soap", "dishwashing liquid", "washing up liquid", "washing-up liquid",
+		"detergent", "laundry detergent", "laundry pods", "fabric softener", "toilet paper", "toilet roll",
+		"loo roll", "tissues", "facial tissues", "paper towels", "kitchen roll", "trash bags", "bin bags",
+		"garbage bags", "bin liners", "sponges", "sponge", "hand soap", "soap", "hand wash", "cleaner",
+		"all-purpose cleaner", "floor cleaner", "bleach", "wipes", "dishwasher tablets", "air freshener",
+		"mosquito repellent", "insect repellent", "shampoo", "toothpaste", "household", "洗洁精", "纸巾")
+}
+
+// ambiguous lists words that name things in several categories. Each option
+// is what the clarification offers, with the category it resolves to and
+// context words that settle it without asking.
+type ambiguity struct {
+	label   string
+	cat     string
+	context []string // squashed words that select this option
+	keys    []string // attribute keys that only this option has
+}
+
+var ambiguous = map[string][]ambiguity{
+	"case": {
+		{label: "phone case", cat: "electronics", context: []string{"phone", "iphone", "galaxy", "pixel", "samsung", "huawei", "xiaomi", "airpods", "ipad", "tablet", "mobile"}, keys: []string{"device"}},
+		{label: "suitcase", cat: "apparel", context: []string{"travel", "luggage", "trip", "carryon", "rolling", "cabin", "checkedin"}, keys: []string{"travel"}},
+	},
+	"cover": {
+		{label: "phone case", cat: "electronics", context: []string{"phone", "iphone", "galaxy", "pixel", "mobile"}, keys: []string{"device"}},
+		{label: "rain cover", cat: "apparel", context: []string{"rain", "backpack", "bag"}},
+	},
+	"charge": {
+		{label: "phone charger", cat: "electronics", context: []string{"usb", "usbc", "cable", "wall"}},
+		{label: "phone credit top-up", cat: "topup", context: []string{"credit", "carrier", "mobile", "number"}, keys: []string{"carrier", "amount"}},
+	},
+}
+
+// categoryKeys is the default shape of each category: the attribute keys
+// its products carry. A request value for a key the item's category does not
+// carry is kept as search text, never as a hard filter (a hard filter on a
+// key the products lack would reject every product). A key ending in "?"
+// is carried by only some of the category's products: it is a hard filter
+// only when its words name the product itself ("oat milk"), otherwise a
+// preference ("coconut yogurt"). Config.CategoryKeys overrides the table; a
+// category missing here accepts every key.
+var defaultCategoryKeys = map[string][]string{
+	"coffee":      {"drink", "milk", "size", "temperature", "sugar", "type", "roast", "pack"},
+	"tea":         {"drink", "milk", "size", "temperature", "sugar", "type", "tea", "pack"},
+	"groceries":   {"type", "pack", "dairy", "gluten", "nuts", "organic", "milk?"},
+	"electronics": {"type", "device", "color", "capacity", "wattage", "length", "connector"},
+	"apparel":     {"type", "size", "color", "material", "warmth", "waterproof", "travel"},
+	"topup":       {"type", "carrier", "utility", "amount"},
+	"household":   {"type", "scent", "pack", "capacity"},
+}
+
+// requiredAttributes is what must be known before buying in a category: the
+// planner asks for a missing one (memory may supply it) instead of guessing.
+// Each entry is a list of alternatives: one of them must be set ("carrier or
+// utility"). Config.Required replaces the category table.
+//
+//	apparel                          size
+//	topup                            amount; carrier or utility
+//	a made-to-order drink            size (drinkRequired)
+//	"a coffee", "a tea"              which drink or product (genericRequired)
+//	phone cases, screen protectors   device (nounRequired)
+var requiredAttributes = map[string][][]string{
+	"apparel": {{"size"}},
+	"topup":   {{"amount"}, {"carrier", "utility"}},
+}
+
+// drinkRequired applies to a made-to-order drink (an item with a drink
+// attribute): which size to make is the customer's call, as at a counter.
+var drinkRequired = [][]string{{"size"}}
+
+// genericNouns name a whole category ("a coffee", "some tea"): which kind
+// must be known (a drink, or a packaged type) before buying.
+var genericRequired = map[string][][]string{
+	"coffee": {{"drink", "type"}},
+	"tea":    {{"drink", "type", "tea"}},
+}
+
+// nounRequired adds requirements for particular products.
+var nounRequired = map[string][][]string{
+	"phonecase":       {{"device"}},
+	"iphonecase":      {{"device"}},
+	"screenprotector": {{"device"}},
+}
+
+// sizeless lists apparel that comes in one size.
+var sizeless = map[string]bool{
+	"cap": true, "hat": true, "beanie": true, "scarf": true, "backpack": true, "suitcase": true,
+	"luggage": true, "carryon": true, "gloves": true, "mittens": true,
+}
+
+// letterSizeCategories use xs|s|m|l|xl sizes; other categories use words.
+var letterSizeCategories = map[string]bool{"apparel": true}
+
+var letterToWord = map[string]string{"s": "small", "m": "medium", "l": "large"}
+var wordToLetter = map[string]string{"small": "s", "medium": "m", "large": "l", "extra large": "xl", "extra small": "xs"}
+
+// keyPriority orders candidate keys for a bare value word ("medium" is a
+// size before it is a roast).
+var keyPriority = []string{"size", "milk", "temperature", "sugar", "drink", "type", "color", "device",
+	"capacity", "wattage", "length", "material", "warmth", "waterproof", "carrier", "utility", "amount",
+	"scent", "tea", "roast", "dairy", "gluten", "nuts", "organic", "travel", "pack"}
+
+// synonyms maps words to attribute values. The first candidate the
+// vocabulary has is used.
+var synonyms = map[string][]kv{
+	"grande":          {{"size", "large"}},
+	"venti":           {{"size", "large"}},
+	"tall":            {{"size", "small"}},
+	"regular size":    {{"size", "medium"}},
+	"big":             {{"size", "large"}},
+	"extra large":     {{"size", "xl"}},
+	"x-large":         {{"size", "xl"}},
+	"xlarge":          {{"size", "xl"}},
+	"extra small":     {{"size", "xs"}},
+	"soya":            {{"milk", "soy"}},
+	"soya milk":       {{"milk", "soy"}},
+	"soymilk":         {{"milk", "soy"}},
+	"skimmed":         {{"milk", "skim"}},
+	"skimmed milk":    {{"milk", "skim"}},
+	"nonfat":          {{"milk", "skim"}},
+	"non-fat":         {{"milk", "skim"}},
+	"full fat":        {{"milk", "whole"}},
+	"full-fat":        {{"milk", "whole"}},
+	"full cream":      {{"milk", "whole"}},
+	"regular milk":    {{"milk", "whole"}},
+	"dairy milk":      {{"milk", "whole"}},
+	"cow's milk":      {{"milk", "whole"}},
+	"black":           {{"milk", "none"}, {"color", "black"}},
+	"ice":             {{"temperature", "iced"}},
+	"on ice":          {{"temperature", "iced"}},
+	"cold":            {{"temperature", "iced"}},
+	"warm":            {{"temperature", "hot"}},
+	"unsweetened":     {{"sugar", "none"}},
+	"sugar-free":      {{"sugar", "none"}},
+	"sugarless":       {{"sugar", "none"}},
+	"no sugar":        {{"sugar", "none"}},
+	"zero sugar":      {{"sugar", "none"}},
+	"less sugar":      {{"sugar", "less"}},
+	"half sugar":      {{"sugar", "less"}},
+	"low sugar":       {{"sugar", "less"}},
+	"less sweet":      {{"sugar", "less"}},
+	"half sweet":      {{"sugar", "less"}},
+	"sweet":           {{"sugar", "regular"}},
+	"full sugar":      {{"sugar", "regular"}},
+	"decaf":           {{"drink", "decaf"}, {"type", "decaf"}, {"caffeine", "decaf"}},
+	"charging cable":  {{"type", "usb-c cable"}, {"type", "charging cable"}, {"type", "cable"}},
+	"usb c":           {{"connector", "usb-c"}, {"type", "usb-c cable"}},
+	"tee":             {{"type", "t-shirt"}},
+	"grey":            {{"color", "gray"}},
+	"gray":            {{"color", "grey"}},
+	"phone credit":    {{"type", "mobile"}, {"type", "phone"}, {"type", "topup"}},
+	"mobile credit":   {{"type", "mobile"}, {"type", "phone"}},
+	"recharge":        {{"type", "mobile"}, {"type", "phone"}},
+	"cmcc":            {{"carrier", "china mobile"}, {"carrier", "china-mobile"}},
+	"china mobile":    {{"carrier", "china mobile"}, {"carrier", "china-mobile"}, {"carrier", "cmcc"}},
+	"unicom":          {{"carrier", "china unicom"}, {"carrier", "china-unicom"}, {"carrier", "unicom"}},
+	"china unicom":    {{"carrier", "china unicom"}, {"carrier", "china-unicom"}, {"carrier", "unicom"}},
+	"telecom":         {{"carrier", "china telecom"}, {"carrier", "china-telecom"}, {"carrier", "telecom"}},
+	"china telecom":   {{"carrier", "china telecom"}, {"carrier", "china-telecom"}, {"carrier", "telecom"}},
+	"power":           {{"utility", "electricity"}},
+	"rainproof":       {{"waterproof", "yes"}},
+	"water-resistant": {{"waterproof", "yes"}},
+	"water resistant": {{"waterproof", "yes"}},
+	"free-range":      {{"type", "eggs"}},
+	"100%":            {},
+	"lemony":          {{"scent", "lemon"}},
+	"fragrance-free":  {{"scent", "unscented"}},
+	"fragrance free":  {{"scent", "unscented"}},
+	"scent-free":      {{"scent", "unscented"}},
+	"no scent":        {{"scent", "unscented"}},
+	"lightweight":     {{"warmth", "light"}},
+	"extra warm":      {{"warmth", "heavy"}, {"warmth", "high"}, {"warmth", "warm"}},
+	"wool":            {{"material", "wool"}, {"material", "merino wool"}, {"material", "merino"}},
+	"merino":          {{"material", "merino wool"}, {"material", "merino"}},
+	"raincoat":        {{"type", "rain jacket"}, {"type", "raincoat"}},
+	"rain coat":       {{"type", "rain jacket"}, {"type", "raincoat"}},
+	"tshirt":          {{"type", "t-shirt"}},
+	"t shirt":         {{"type", "t-shirt"}},
+	"broadband bill":  {{"utility", "broadband"}},
+	"internet":        {{"utility", "broadband"}},
+	"wifi":            {{"utility", "broadband"}},
+}
+
+// unitSynonyms lets "65 watts" match the catalog value "65w".
+var unitSynonyms = map[string][]string{
+	"w":   {"watt", "watts"},
+	"mah": {"mah"},
+	"m":   {"meter", "meters", "metre", "metres"},
+	"cm":  {"centimeter", "centimeters", "centimetre", "centimetres"},
+	"l":   {"liter", "liters", "litre", "litres"},
+	"ml":  {"milliliter", "milliliters", "millilitre", "millilitres"},
+	"g":   {"gram", "grams"},
+	"kg":  {"kilo", "kilos", "kilogram", "kilograms"},
+	"gb":  {"gig", "gigs"},
+}
+
+// plantMilks are the milks that contain no dairy; nutMilks contain nuts.
+var plantMilks = map[string]bool{"oat": true, "soy": true, "soya": true, "almond": true, "coconut": true,
+	"rice": true, "cashew": true, "pea": true, "hemp": true, "macadamia": true, "none": true, "no": true}
+var nutMilks = map[string]bool{"almond": true, "cashew": true, "hazelnut": true, "macadamia": true,
+	"walnut": true, "pistachio": true, "peanut": true}
+
+// nutTerms are title words that reveal nuts even without a nuts attribute.
+var nutTerms = []string{"almond", "almonds", "cashew", "cashews", "hazelnut", "hazelnuts", "peanut",
+	"peanuts", "walnut", "walnuts", "pecan", "pecans", "pistachio", "pistachios", "macadamia", "nut", "nuts"}
+
+// yesValues and noValues recognise boolean attribute values.
+var yesValues = map[string]bool{"yes": true, "true": true, "y": true, "contains": true}
+var noValues = map[string]bool{"no": true, "false": true, "n": true, "free": true}
+
+// noneValues are how catalogs spell "none of it" (sugar=none).
+var noneValues = []string{"none", "no", "zero", "0", "free", "0%"}
+
+// allergenKeys name boolean keys whose bare mention is not a request for
+// the thing ("dairy" in a request rarely means "with dairy, please").
+var allergenKeys = map[string]bool{"dairy": true, "gluten": true, "nuts": true, "lactose": true}
+
+// diet words: what a negative or free-from word excludes.
+const (
+	dietDairy  = "dairy"
+	dietNuts   = "nuts"
+	dietGluten = "gluten"
+	dietSugar  = "sugar"
+)
+
+// dietWords maps a word to the diet restriction it names.
+var dietWords = map[string]string{
+	"dairy": dietDairy, "lactose": dietDairy, "milk": dietDairy, "cow's milk": dietDairy,
+	"nut": dietNuts, "nuts": dietNuts, "peanut": dietNuts, "peanuts": dietNuts, "tree nuts": dietNuts,
+	"tree nut": dietNuts, "almond": dietNuts, "almonds": dietNuts,
+	"gluten": dietGluten, "wheat": dietGluten,
+	"sugar": dietSugar,
+}
+
+// freeFrom maps "x-free" words to diets.
+var freeFrom = map[string]string{
+	"dairyfree": dietDairy, "nondairy": dietDairy, "lactosefree": dietDairy, "vegan": dietDairy,
+	"plantbased": dietDairy, "nutfree": dietNuts, "peanutfree": dietNuts, "glutenfree": dietGluten,
+	"gf": dietGluten, "coeliacsafe": dietGluten, "celiacsafe": dietGluten,
+}
+
+// numberWords are spelled-out counts.
+var numberWords = map[string]int{
+	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+	"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+	"seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+	"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+	"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+}
+
+// aFew is how many "a few" means. It is recorded as a note on the item.
+const aFew = 3
+
+// pairedGoods come as a pair: "a pair of socks" is one item, "a pair of
+// lattes" is two.
+var pairedGoods = map[string]bool{"sock": true, "socks": true, "glove": true, "gloves": true, "shoe": true,
+	"shoes": true, "jean": true, "jeans": true, "trouser": true, "trousers": true, "pant": true, "pants": true,
+	"short": true, "shorts": true, "earbud": true, "earbuds": true, "headphone": true, "headphones": true,
+	"earphone": true, "earphones": true, "boot": true, "boots": true, "sneaker": true, "sneakers": true,
+	"mitten": true, "mittens": true, "legging": true, "leggings": true, "glasses": true, "sunglasses": true,
+	"tights": true}
+
+// currencyWords maps words and symbols to currencies. "$" and "dollars"
+// follow the world when it uses a dollar, else they mean USD; "¥" follows
+// the world when it uses yen, else it means CNY.
+var currencyWords = map[string]string{
+	"yuan": "CNY", "rmb": "CNY", "cny": "CNY", "元": "CNY", "块": "CNY", "kuai": "CNY", "renminbi": "CNY",
+	"¥": "¥", "￥": "¥",
+	"$": "$", "dollar": "$", "dollars": "$", "bucks": "$", "buck": "$",
+	"usd": "USD", "us$": "USD",
+	"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+	"£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP",
+	"jpy": "JPY", "yen": "JPY", "円": "JPY",
+	"krw": "KRW", "won": "KRW", "₩": "KRW",
+	"hkd": "HKD", "hk$": "HKD", "sgd": "SGD", "s$": "SGD",
+}
+
+// stopwords carry no product meaning.
+var stopwords = map[string]bool{}
+
+func init() {
+	for _, w := range []string{"a", "an", "the", "me", "my", "mine", "i", "i'd", "i'm", "im", "id", "we", "us", "our",
+		"you", "your", "please", "pls", "plz", "kindly", "get", "buy", "order", "want", "wanna", "need", "needs",
+		"would", "like", "love", "to", "for", "of", "can", "could", "grab", "pick", "find", "purchase", "shop",
+		"send", "deliver", "delivered", "delivery", "bring", "ship", "shipped", "it", "them", "that", "this",
+		"these", "those", "is", "are", "be", "in", "on", "just", "also", "thanks", "thank", "hey", "hi",
+		"hello", "ok", "okay", "too", "as", "well", "really", "very", "so", "do", "does", "have", "has", "got",
+		"make", "sure", "let", "let's", "go", "cup", "cups", "bottle", "bottles", "box", "boxes", "piece",
+		"pieces", "pcs", "pc", "unit", "units", "bag", "bags", "packet", "packets", "packs", "some", "any",
+		"with", "and", "or", "plus", "either", "one", "ones", "kind", "sort", "type", "quick", "today's",
+		"right", "now", "tomorrow", "at", "by", "from", "via", "up", "each", "all", "both", "every",
+		"also", "then", "again", "more", "another", "new", "fresh", "good", "nice", "great", "decent",
+		"cheap", "quality", "pair", "pairs", "couple", "few", "lot", "lots", "dozen", "half", "extra",
+		"x", "times", "total", "just", "only", "our", "their", "his", "her", "which", "what", "there", "here",
+		"if", "possible", "ideally", "preferably", "maybe", "perhaps", "should", "will", "shall", "am",
+		"was", "were", "been", "being", "about", "around", "roughly", "approximately", "use", "using",
+		"size", "sized", "colour", "color", "flavor", "flavour", "version", "model", "variant", "brand",
+		"store", "shop", "shops", "stores", "merchant", "place", "than", "but", "than", "same", "usual",
+		"regular", "normal", "standard", "own", "brewed", "yes", "no", "not", "don't", "dont",
+		"without", "except", "never", "non", "free", "own", "asap", "something", "anything", "stuff",
+		"whatever", "thing", "things", "item", "items", "pay", "settle", "prefer", "preferred", "rather", "instead", "must",
+		"cute", "pretty", "fancy", "cool", "best", "top", "ever", "much", "many", "same", "other",
+		"carton", "cartons", "nothing", "replace", "replacement", "last", "time", "bought", "ordered", "previously", "got", "had", "loved", "liked",
+		"enjoyed", "usually", "cans", "jar", "jars", "tin", "tins", "loaf", "loaves", "bunch", "bunches",
+		"tray", "trays", "一个", "一杯", "杯", "个", "请", "帮我", "买", "要", "的", "我", "和"} {
+		stopwords[w] = true
+	}
+}
+
+// vagueWords name no product: a request made only of them is clarified.
+var vagueWords = map[string]bool{"something": true, "anything": true, "stuff": true, "thing": true,
+	"things": true, "whatever": true, "gift": true, "present": true, "surprise": true, "item": true,
+	"items": true, "usual": true, "stuffs": true}
+
+// descriptors are judgement words: never products, kept as Fit text.
+var descriptors = map[string]bool{"nice": true, "good": true, "great": true, "cute": true, "pretty": true,
+	"fancy": true, "cool": true, "decent": true, "quality": true, "lovely": true, "stylish": true,
+	"comfortable": true, "comfy": true, "durable": true, "sturdy": true, "healthy": true, "tasty": true,
+	"delicious": true, "premium": true, "cheap": true, "affordable": true, "simple": true, "plain": true,
+	"classic": true, "original": true, "fresh": true, "warm": true, "double": true, "triple": true,
+	"skinny": true, "favourite": true, "favorite": true, "usual": true, "little": true, "small-ish": true,
+	"bottled": true, "proper": true, "real": true, "good-quality": true, "high-quality": true, "budget": true,
+	"spare": true, "everyday": true, "daily": true, "basic": true, "half-price": true, "discounted": true,
+	"women's": true, "womens": true, "men's": true, "mens": true, "unisex": true, "ladies": true, "baked": true,
+	"normal": true, "standard": true, "generic": true}
+
+// placeWords are delivery destinations a profile memory may hold, with the
+// words that name the same place.
+var placeWords = map[string][]string{
+	"office": {"office", "work", "workplace", "desk", "company", "公司"},
+	"home":   {"home", "house", "apartment", "flat", "place", "家"},
+	"school": {"school", "campus", "dorm", "university", "college"},
+	"gym":    {"gym"},
+}
+
+// placeOf resolves a word to its place label.
+func placeOf(w string) string {
+	for label, ws := range placeWords {
+		for _, x := range ws {
+			if x == w {
+				return label
+			}
+		}
+	}
+	return ""
+}

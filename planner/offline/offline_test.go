@@ -1,0 +1,222 @@
+package offline
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cartwright-agent/cartwright/planner"
+	"github.com/cartwright-agent/cartwright/skills"
+)
+
+// The scenario-format example request, end to end: items, budget, memory
+// exclusions and the profile address.
+func TestUnderstandScenarioExample(t *testing.T) {
+	p := New(Config{})
+	in, err := p.Understand(context.Background(), planner.Request{
+		Text:       "Get me two large oat milk lattes, under 40 yuan in total",
+		Vocabulary: demoVocab(),
+		Memory: []planner.MemoryItem{
+			{ID: "mem-1", Text: "I am lactose intolerant"},
+			{ID: "mem-2", Kind: "profile", Text: "Deliver to 18 Keyuan Rd, Shenzhen"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Items) != 1 {
+		t.Fatalf("items %+v", in.Items)
+	}
+	it := in.Items[0]
+	wantAttrs := map[string]string{"drink": "latte", "milk": "oat", "size": "large"}
+	if !reflect.DeepEqual(it.Attributes, wantAttrs) || it.Quantity != 2 || it.Category != "coffee" {
+		t.Errorf("item %+v", it)
+	}
+	if in.Budget == nil || *in.Budget != skills.M(4000, "CNY") {
+		t.Errorf("budget %v", in.Budget)
+	}
+	if in.Delivery == nil || in.Delivery.Line1 != "18 Keyuan Rd" || in.Delivery.City != "Shenzhen" {
+		t.Errorf("delivery %+v", in.Delivery)
+	}
+	// the hard filter built from memory rejects a dairy latte and accepts the oat one
+	oat := skills.Product{Category: "coffee", Title: "Oat Milk Latte (Large)", Stock: 10, Price: skills.M(1800, "CNY"),
+		Attributes: map[string]string{"drink": "latte", "milk": "oat", "size": "large"}}
+	whole := oat
+	whole.Attributes = map[string]string{"drink": "latte", "milk": "whole", "size": "large"}
+	if ok, why := it.Accepts(oat); !ok {
+		t.Errorf("oat latte rejected: %s", why)
+	}
+	if ok, _ := it.Accepts(whole); ok {
+		t.Errorf("whole-milk latte accepted")
+	}
+	sources := map[string]bool{}
+	for _, n := range in.Notes {
+		sources[n.Source] = true
+	}
+	if !sources["mem-1"] || !sources["mem-2"] {
+		t.Errorf("notes do not cite both memories: %+v", in.Notes)
+	}
+}
+
+// Same input, same Intent: byte for byte, call after call, and across
+// planners.
+func TestUnderstandDeterministic(t *testing.T) {
+	reqs := []planner.Request{
+		{Text: "two large oat lattes and a croissant under 60 yuan, not from megamart, delivered to the office",
+			Memory: mem([]string{"profile:Office: 1 Tech Park Rd, Nanshan, Shenzhen", "I'm allergic to nuts", "preference:I like Brew House", "preference:I wear size M"})},
+		{Text: "a phone case and a screen protector for my iPhone 16, no Anker or Baseus, best rated"},
+		{Text: "a hoodie", Answer: "M"},
+		{Text: "a dairy-free, nut-free, gluten-free snack; 3 t-shirts size L under 80 each"},
+	}
+	for _, r := range reqs {
+		r.Vocabulary = demoVocab()
+		first, err := New(Config{}).Understand(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 20; i++ {
+			got, err := New(Config{}).Understand(context.Background(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(first, got) {
+				t.Fatalf("%q: run %d differs:\n%+v\n%+v", r.Text, i, first, got)
+			}
+		}
+	}
+}
+
+func TestUnderstandErrors(t *testing.T) {
+	p := New(Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.Understand(ctx, planner.Request{Text: "a latte", Vocabulary: demoVocab()}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: %v", err)
+	}
+	_, err := p.Understand(context.Background(), planner.Request{Text: strings.Repeat("latte ", 1000), Vocabulary: demoVocab()})
+	if err == nil || !strings.Contains(err.Error(), "request text") {
+		t.Errorf("oversized text: %v", err)
+	}
+}
+
+// With an empty vocabulary the planner still reads the request (categories
+// and attributes it cannot check stay search text).
+func TestUnderstandWithoutVocabulary(t *testing.T) {
+	in, err := New(Config{}).Understand(context.Background(), planner.Request{Text: "two large oat lattes under 40 yuan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Clarify != nil || len(in.Items) != 1 || in.Items[0].Quantity != 2 || in.Items[0].Category != "coffee" {
+		t.Fatalf("%+v", in)
+	}
+	if in.Budget == nil || in.Budget.Currency != "CNY" {
+		t.Errorf("budget %+v", in.Budget)
+	}
+	if len(in.Items[0].Attributes) != 0 {
+		t.Errorf("attributes without a vocabulary: %v", in.Items[0].Attributes)
+	}
+}
+
+func TestConfigNouns(t *testing.T) {
+	p := New(Config{Nouns: map[string]string{"yoga mat": "household"}})
+	in, err := p.Understand(context.Background(), planner.Request{Text: "a yoga mat", Vocabulary: demoVocab()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Items) != 1 || in.Items[0].Category != "household" {
+		t.Fatalf("%+v", in)
+	}
+	// the default planner does not know the word
+	in, _ = New(Config{}).Understand(context.Background(), planner.Request{Text: "a yoga mat", Vocabulary: demoVocab()})
+	if len(in.Items) != 1 || in.Items[0].Category != "" {
+		t.Fatalf("%+v", in)
+	}
+}
+
+func TestUnderstandConcurrent(t *testing.T) {
+	p := New(Config{})
+	done := make(chan planner.Intent, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			in, _ := p.Understand(context.Background(), planner.Request{Text: "a hoodie and two iced lattes under 200 yuan", Vocabulary: demoVocab(), Memory: mem([]string{"I wear size L"})})
+			done <- in
+		}()
+	}
+	first := <-done
+	for i := 1; i < 8; i++ {
+		if got := <-done; !reflect.DeepEqual(first, got) {
+			t.Fatalf("concurrent results differ")
+		}
+	}
+}
+
+func BenchmarkUnderstand(b *testing.B) {
+	p := New(Config{})
+	req := planner.Request{
+		Text:       "two large oat lattes and a croissant under 60 yuan, not from megamart, delivered to the office",
+		Vocabulary: demoVocab(),
+		Memory:     mem([]string{"profile:Office: 1 Tech Park Rd, Shenzhen", "I am lactose intolerant", "preference:I like Brew House"}),
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Understand(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The prepared-vocabulary cache must follow the caller's vocabulary, even
+// when the caller changes its maps between calls.
+func TestVocabularyCacheFollowsChanges(t *testing.T) {
+	p := New(Config{})
+	v := demoVocab()
+	ask := func() planner.Intent {
+		in, err := p.Understand(context.Background(), planner.Request{Text: "a tartan scarf", Vocabulary: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	if in := ask(); in.Items[0].Attributes["color"] != "" {
+		t.Fatalf("tartan is not a colour yet: %+v", in.Items[0])
+	}
+	v.Attributes["color"] = append(v.Attributes["color"], "tartan")
+	if in := ask(); in.Items[0].Attributes["color"] != "tartan" {
+		t.Fatalf("changed vocabulary not used: %+v", in.Items[0])
+	}
+}
+
+func BenchmarkUnderstandColdVocabulary(b *testing.B) {
+	req := planner.Request{Text: "two large oat lattes and a croissant under 60 yuan", Vocabulary: demoVocab()}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := New(Config{}).Understand(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// RequireTerms (planner.ItemSpec) is how the planner makes a word the
+// catalog has no attribute for binding: "whole wheat toast" must not buy milk
+// toast.
+func TestRequireTermsFilter(t *testing.T) {
+	in, err := New(Config{}).Understand(context.Background(), planner.Request{Text: "a loaf of Mankattan whole wheat toast", Vocabulary: demoVocab()})
+	if err != nil || len(in.Items) != 1 {
+		t.Fatalf("%+v %v", in, err)
+	}
+	it := in.Items[0]
+	mk := func(title string) skills.Product {
+		return skills.Product{Title: title, Brand: "Mankattan", Category: "groceries", Stock: 5, Price: skills.M(1200, "CNY"),
+			Attributes: map[string]string{"type": "bread", "dairy": "no", "gluten": "yes", "nuts": "no", "organic": "no"}}
+	}
+	if ok, why := it.Accepts(mk("Mankattan Whole Wheat Toast 400g")); !ok {
+		t.Errorf("whole wheat toast rejected: %s", why)
+	}
+	if ok, _ := it.Accepts(mk("Mankattan Milk Toast 400g")); ok {
+		t.Errorf("milk toast accepted for whole wheat toast")
+	}
+}
