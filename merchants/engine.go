@@ -2,6 +2,8 @@ package merchants
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -157,6 +159,11 @@ type EngineConfig struct {
 	Now func() time.Time
 	// Sleep waits for the latency fault (default: a context-aware timer).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// IDEpoch goes into every checkout session and order id this engine
+	// makes, so ids never repeat across restarts of the same world (a real
+	// merchant's ids are unique for ever; payment mandates and tokens are
+	// bound to them). Default: 8 random hex digits.
+	IDEpoch string
 }
 
 // Engine is one merchant's back end: catalog, stock, checkout sessions,
@@ -183,6 +190,7 @@ type Engine struct {
 	sessions map[string]*session
 	orders   map[string]*orderRec
 	seq      int
+	epoch    string
 }
 
 // NewEngine builds a merchant's engine from its world description. The
@@ -212,6 +220,14 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		sessions: map[string]*session{},
 		orders:   map[string]*orderRec{},
 		info:     m.Info(cfg.Currency),
+		epoch:    cfg.IDEpoch,
+	}
+	if e.epoch == "" {
+		var b [4]byte
+		if _, err := crand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("merchants: id epoch: %w", err)
+		}
+		e.epoch = hex.EncodeToString(b[:])
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -352,7 +368,14 @@ func copyProduct(p *skills.Product) skills.Product {
 
 func (e *Engine) nextID(prefix string) string {
 	e.seq++
-	return fmt.Sprintf("%s_%s_%d", prefix, e.m.ID, e.seq)
+	return fmt.Sprintf("%s_%s_%s_%d", prefix, e.m.ID, e.epoch, e.seq)
+}
+
+// SessionCount is the number of checkout sessions the engine holds.
+func (e *Engine) SessionCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.sessions)
 }
 
 // buildLines validates requested lines against the catalog. Repeated SKUs
