@@ -1,0 +1,518 @@
+// Package sqlstore is the embedded memory store: entries and their vectors
+// live in the state database (agent/store: the SQLite file by default, or
+// PostgreSQL), vectors as BLOBs of little-endian float32, and search is an
+// exact brute-force cosine scan over one user's entries.
+//
+// That is the right tool at personal scale — a user has tens to a few
+// thousand memories — and needs no extension. The benchmarks in this
+// package measure where it stops being fine (see BenchmarkSearch); past that,
+// use memory/pgvector.
+package sqlstore
+
+import (
+	"container/heap"
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/memory"
+)
+
+// Config configures the store.
+type Config struct {
+	DB *store.DB
+	// Table prefixes the store's tables (<Table>_entries, <Table>_space);
+	// "memory" when empty. Lower-case letters, digits and underscores.
+	Table string
+}
+
+// Store is the embedded memory store.
+type Store struct {
+	db      *store.DB
+	entries string
+	space   string
+}
+
+var _ memory.Store = (*Store)(nil)
+
+// TimeLayout stores times so that text order is time order.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// Open applies the store's migrations and returns it.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("sqlstore: Config.DB is nil")
+	}
+	if cfg.Table == "" {
+		cfg.Table = "memory"
+	}
+	if !memory.ValidIdent(cfg.Table) {
+		return nil, fmt.Errorf("sqlstore: Config.Table %q: want lower-case letters, digits and underscores, starting with a letter, at most 40 bytes", cfg.Table)
+	}
+	s := &Store{db: cfg.DB, entries: cfg.Table + "_entries", space: cfg.Table + "_space"}
+	blob := "BLOB"
+	if cfg.DB.Dialect == store.Postgres {
+		blob = "BYTEA"
+	}
+	// Identifiers below come from ValidIdent-checked Config.Table: no value
+	// is ever formatted into SQL.
+	steps := []string{
+		fmt.Sprintf(`CREATE TABLE %s (
+			id TEXT PRIMARY KEY,
+			user_id TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			text TEXT NOT NULL,
+			source TEXT NOT NULL,
+			dedup TEXT NOT NULL,
+			created_at TEXT NOT NULL,
+			embedder TEXT NOT NULL,
+			dim INTEGER NOT NULL,
+			vector %s NOT NULL)`, s.entries, blob),
+		fmt.Sprintf(`CREATE UNIQUE INDEX %s_dedup ON %s (user_id, dedup)`, s.entries, s.entries),
+		fmt.Sprintf(`CREATE INDEX %s_user_kind ON %s (user_id, kind)`, s.entries, s.entries),
+		fmt.Sprintf(`CREATE TABLE %s (id INTEGER PRIMARY KEY CHECK (id = 1), embedder TEXT NOT NULL, dim INTEGER NOT NULL)`, s.space),
+	}
+	if err := cfg.DB.Migrate(ctx, "memory:"+cfg.Table, steps); err != nil {
+		return nil, fmt.Errorf("sqlstore: %w", err)
+	}
+	return s, nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (s *Store) readSpace(ctx context.Context, q querier) (memory.Space, error) {
+	var sp memory.Space
+	err := q.QueryRowContext(ctx, `SELECT embedder, dim FROM `+s.space+` WHERE id = 1`).Scan(&sp.Embedder, &sp.Dim)
+	if errors.Is(err, sql.ErrNoRows) {
+		return memory.Space{}, nil
+	}
+	if err != nil {
+		return memory.Space{}, fmt.Errorf("sqlstore: read space: %w", err)
+	}
+	return sp, nil
+}
+
+// Space implements memory.Store.
+func (s *Store) Space(ctx context.Context) (memory.Space, error) { return s.readSpace(ctx, s.db) }
+
+// Insert implements memory.Store.
+func (s *Store) Insert(ctx context.Context, r memory.Record) (memory.Entry, error) {
+	if err := checkEntry(r.Entry); err != nil {
+		return memory.Entry{}, err
+	}
+	var out memory.Entry
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		stored, err := s.readSpace(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := memory.CheckStoreVector(stored, r.Space, r.Vector); err != nil {
+			return err
+		}
+		if stored.IsZero() {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.space+` (id, embedder, dim) VALUES (1, $1, $2)`, r.Space.Embedder, r.Space.Dim); err != nil {
+				return fmt.Errorf("sqlstore: record space: %w", err)
+			}
+		}
+		dedup := memory.DedupKey(r.Text)
+		res, err := tx.ExecContext(ctx, `INSERT INTO `+s.entries+` (id, user_id, kind, text, source, dedup, created_at, embedder, dim, vector)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (user_id, dedup) DO NOTHING`,
+			r.ID, r.UserID, string(r.Kind), r.Text, r.Source, dedup, r.CreatedAt.UTC().Format(TimeLayout),
+			r.Space.Embedder, r.Space.Dim, EncodeVector(r.Vector))
+		if err != nil {
+			if store.IsUniqueViolation(err) {
+				return fmt.Errorf("%w: id %q already exists", memory.ErrInvalid, r.ID)
+			}
+			return fmt.Errorf("sqlstore: insert: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			out = r.Entry
+			out.CreatedAt = r.CreatedAt.UTC().Truncate(time.Microsecond)
+			return nil
+		}
+		row := tx.QueryRowContext(ctx, `SELECT id, user_id, kind, text, source, created_at FROM `+s.entries+` WHERE user_id = $1 AND dedup = $2`, r.UserID, dedup)
+		out, err = scanEntry(row)
+		return err
+	})
+	return out, err
+}
+
+// InsertMany inserts records in one transaction, skipping texts the user
+// already has. For bulk loads and benchmarks; every record must be in the
+// store's space.
+func (s *Store) InsertMany(ctx context.Context, rs []memory.Record) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	for _, r := range rs {
+		if err := checkEntry(r.Entry); err != nil {
+			return err
+		}
+		if r.Space != rs[0].Space {
+			return memory.MismatchError(rs[0].Space, r.Space)
+		}
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		stored, err := s.readSpace(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := memory.CheckStoreVector(stored, rs[0].Space, rs[0].Vector); err != nil {
+			return err
+		}
+		if stored.IsZero() {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.space+` (id, embedder, dim) VALUES (1, $1, $2)`, rs[0].Space.Embedder, rs[0].Space.Dim); err != nil {
+				return fmt.Errorf("sqlstore: record space: %w", err)
+			}
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO `+s.entries+` (id, user_id, kind, text, source, dedup, created_at, embedder, dim, vector)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (user_id, dedup) DO NOTHING`)
+		if err != nil {
+			return fmt.Errorf("sqlstore: insert many: %w", err)
+		}
+		defer stmt.Close()
+		for _, r := range rs {
+			if len(r.Vector) != r.Space.Dim {
+				return fmt.Errorf("%w: record %s: vector has %d dimensions, want %d", memory.ErrInvalid, r.ID, len(r.Vector), r.Space.Dim)
+			}
+			if _, err := stmt.ExecContext(ctx, r.ID, r.UserID, string(r.Kind), r.Text, r.Source, memory.DedupKey(r.Text),
+				r.CreatedAt.UTC().Format(TimeLayout), r.Space.Embedder, r.Space.Dim, EncodeVector(r.Vector)); err != nil {
+				return fmt.Errorf("sqlstore: insert many %s: %w", r.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+func checkEntry(e memory.Entry) error {
+	switch {
+	case e.ID == "":
+		return fmt.Errorf("%w: id: empty", memory.ErrInvalid)
+	case !e.Kind.Valid():
+		return fmt.Errorf("%w: kind %q", memory.ErrInvalid, e.Kind)
+	case e.CreatedAt.IsZero():
+		return fmt.Errorf("%w: created_at: zero", memory.ErrInvalid)
+	}
+	if err := memory.ValidateUserID(e.UserID); err != nil {
+		return err
+	}
+	return memory.ValidateText("text", e.Text)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanEntry(sc scanner, extra ...any) (memory.Entry, error) {
+	var e memory.Entry
+	var kind, created string
+	dest := append([]any{&e.ID, &e.UserID, &kind, &e.Text, &e.Source, &created}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return memory.Entry{}, fmt.Errorf("sqlstore: read entry: %w", err)
+	}
+	e.Kind = memory.Kind(kind)
+	t, err := time.Parse(TimeLayout, created)
+	if err != nil {
+		return memory.Entry{}, fmt.Errorf("sqlstore: entry %s: created_at %q: %w", e.ID, created, err)
+	}
+	e.CreatedAt = t
+	return e, nil
+}
+
+// kindFilter returns " AND kind IN ($n, …)" with placeholders from next on,
+// and the kind strings as arguments.
+func kindFilter(kinds []memory.Kind, next int) (string, []any, error) {
+	ks, err := memory.KindStrings(kinds)
+	if err != nil || len(ks) == 0 {
+		return "", nil, err
+	}
+	ph := make([]string, len(ks))
+	args := make([]any, len(ks))
+	for i, k := range ks {
+		ph[i] = fmt.Sprintf("$%d", next+i)
+		args[i] = k
+	}
+	return " AND kind IN (" + strings.Join(ph, ", ") + ")", args, nil
+}
+
+// Nearest implements memory.Store: an exact scan of the user's vectors.
+func (s *Store) Nearest(ctx context.Context, q memory.NearestQuery) ([]memory.Hit, error) {
+	if err := memory.ValidateUserID(q.UserID); err != nil {
+		return nil, err
+	}
+	if q.K <= 0 {
+		return nil, fmt.Errorf("%w: k: %d, must be positive", memory.ErrInvalid, q.K)
+	}
+	stored, err := s.Space(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if stored.IsZero() {
+		return nil, nil // nothing stored yet, by anyone
+	}
+	if err := memory.CheckStoreVector(stored, q.Space, q.Vector); err != nil {
+		return nil, err
+	}
+	filter, kargs, err := kindFilter(q.Kinds, 2)
+	if err != nil {
+		return nil, err
+	}
+	// Pass 1 reads only ids and vectors (into reused buffers) and keeps the
+	// k best; pass 2 reads those k entries in full.
+	rows, err := s.db.QueryContext(ctx, `SELECT id, vector FROM `+s.entries+
+		` WHERE user_id = $1`+filter, append([]any{q.UserID}, kargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: search: %w", err)
+	}
+	top := &topK{k: q.K}
+	want := 4 * len(q.Vector)
+	for rows.Next() {
+		var id, blob sql.RawBytes
+		if err := rows.Scan(&id, &blob); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlstore: search: %w", err)
+		}
+		if len(blob) != want {
+			rows.Close()
+			return nil, fmt.Errorf("sqlstore: entry %s: stored vector has %d bytes, want %d", id, len(blob), want)
+		}
+		score := DotBlob(q.Vector, blob)
+		if top.admits(score, id) {
+			top.offer(memory.Hit{Entry: memory.Entry{ID: string(id)}, Score: score})
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: search: %w", err)
+	}
+	hits := top.sorted()
+	out := hits[:0]
+	for _, h := range hits {
+		row := s.db.QueryRowContext(ctx, `SELECT id, user_id, kind, text, source, created_at FROM `+s.entries+
+			` WHERE user_id = $1 AND id = $2`, q.UserID, h.ID)
+		e, err := scanEntry(row)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // forgotten between the passes
+		}
+		if err != nil {
+			return nil, err
+		}
+		h.Entry = e
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// List implements memory.Store.
+func (s *Store) List(ctx context.Context, userID string, kinds []memory.Kind) ([]memory.Entry, error) {
+	if err := memory.ValidateUserID(userID); err != nil {
+		return nil, err
+	}
+	filter, kargs, err := kindFilter(kinds, 2)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, user_id, kind, text, source, created_at FROM `+s.entries+
+		` WHERE user_id = $1`+filter+` ORDER BY created_at, id`, append([]any{userID}, kargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list: %w", err)
+	}
+	defer rows.Close()
+	var out []memory.Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: list: %w", err)
+	}
+	return out, nil
+}
+
+// Delete implements memory.Store.
+func (s *Store) Delete(ctx context.Context, userID, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM `+s.entries+` WHERE user_id = $1 AND id = $2`, userID, id)
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: user %q has no entry %q", memory.ErrNotFound, userID, id)
+	}
+	return nil
+}
+
+// DeleteUser implements memory.Store.
+func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM `+s.entries+` WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: delete user: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// Rewrite implements memory.Store. It runs in one transaction (SQLite's
+// write lock is held while embed runs: re-embedding is an offline chore).
+func (s *Store) Rewrite(ctx context.Context, sp memory.Space, embed func(context.Context, []memory.Entry) ([][]float32, error)) (int, error) {
+	if sp.Embedder == "" || sp.Dim <= 0 {
+		return 0, fmt.Errorf("%w: space %q dimension %d", memory.ErrInvalid, sp.Embedder, sp.Dim)
+	}
+	total := 0
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		after := ""
+		for {
+			batch, err := s.page(ctx, tx, after, memory.ReembedBatch)
+			if err != nil {
+				return err
+			}
+			if len(batch) == 0 {
+				break
+			}
+			vecs, err := embed(ctx, batch)
+			if err != nil {
+				return err
+			}
+			if len(vecs) != len(batch) {
+				return fmt.Errorf("sqlstore: rewrite: %d vectors for %d entries", len(vecs), len(batch))
+			}
+			for i, e := range batch {
+				if len(vecs[i]) != sp.Dim {
+					return fmt.Errorf("%w: rewrite: entry %s got a %d-dimensional vector, want %d", memory.ErrInvalid, e.ID, len(vecs[i]), sp.Dim)
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE `+s.entries+` SET embedder = $1, dim = $2, vector = $3 WHERE id = $4`,
+					sp.Embedder, sp.Dim, EncodeVector(vecs[i]), e.ID); err != nil {
+					return fmt.Errorf("sqlstore: rewrite %s: %w", e.ID, err)
+				}
+			}
+			total += len(batch)
+			after = batch[len(batch)-1].ID
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+s.space+` WHERE id = 1`); err != nil {
+			return fmt.Errorf("sqlstore: rewrite space: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.space+` (id, embedder, dim) VALUES (1, $1, $2)`, sp.Embedder, sp.Dim); err != nil {
+			return fmt.Errorf("sqlstore: rewrite space: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+func (s *Store) page(ctx context.Context, tx *sql.Tx, after string, n int) ([]memory.Entry, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, user_id, kind, text, source, created_at FROM `+s.entries+
+		` WHERE id > $1 ORDER BY id LIMIT $2`, after, n)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: rewrite: %w", err)
+	}
+	defer rows.Close()
+	var out []memory.Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EncodeVector is the stored form of a vector: float32 little-endian.
+func EncodeVector(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+// DecodeVector reverses EncodeVector.
+func DecodeVector(b []byte) ([]float32, error) {
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("sqlstore: vector blob of %d bytes is not a whole number of float32s", len(b))
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+// DotBlob is the dot product of q with an encoded vector of the same length,
+// without decoding it into a slice.
+func DotBlob(q []float32, b []byte) float64 {
+	var s float32
+	for i, x := range q {
+		s += x * math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return float64(s)
+}
+
+// topK keeps the k best hits (a min-heap on score, ties by id).
+type topK struct {
+	k int
+	h hitHeap
+}
+
+// admits reports whether a hit with this score and id would enter the top
+// k, without allocating for it.
+func (t *topK) admits(score float64, id []byte) bool {
+	if len(t.h) < t.k {
+		return true
+	}
+	w := t.h[0]
+	return w.Score < score || w.Score == score && w.ID > string(id)
+}
+
+func (t *topK) offer(h memory.Hit) {
+	if len(t.h) < t.k {
+		heap.Push(&t.h, h)
+		return
+	}
+	if worse(t.h[0], h) {
+		t.h[0] = h
+		heap.Fix(&t.h, 0)
+	}
+}
+
+func (t *topK) sorted() []memory.Hit {
+	out := make([]memory.Hit, len(t.h))
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(&t.h).(memory.Hit)
+	}
+	return out
+}
+
+// worse reports whether a ranks below b: lower score, or equal score and a
+// larger id (ids break ties so results are deterministic).
+func worse(a, b memory.Hit) bool {
+	if a.Score != b.Score {
+		return a.Score < b.Score
+	}
+	return a.ID > b.ID
+}
+
+type hitHeap []memory.Hit
+
+func (h hitHeap) Len() int           { return len(h) }
+func (h hitHeap) Less(i, j int) bool { return worse(h[i], h[j]) }
+func (h hitHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *hitHeap) Push(x any)        { *h = append(*h, x.(memory.Hit)) }
+func (h *hitHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
