@@ -1,0 +1,199 @@
+package mandate
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cartwright-agent/cartwright/agent/store"
+)
+
+var migrations = []string{
+	`CREATE TABLE mandate_intents (
+		id TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL,
+		hash TEXT NOT NULL,
+		doc TEXT NOT NULL,
+		expires_at TEXT NOT NULL,
+		created_at TEXT NOT NULL)`,
+	`CREATE INDEX mandate_intents_user ON mandate_intents (user_id, created_at)`,
+	`CREATE TABLE mandate_revocations (
+		id TEXT PRIMARY KEY,
+		reason TEXT NOT NULL,
+		revoked_at TEXT NOT NULL)`,
+	`CREATE TABLE mandate_payments (
+		id TEXT PRIMARY KEY,
+		intent_id TEXT NOT NULL,
+		cart_hash TEXT NOT NULL,
+		payee TEXT NOT NULL,
+		amount BIGINT NOT NULL,
+		currency TEXT NOT NULL,
+		used_at TEXT NOT NULL)`,
+	// chains the rail built, by idempotency key: a resumed call resends
+	// the identical request
+	`CREATE TABLE mandate_chains (
+		idem_key TEXT PRIMARY KEY,
+		payment_id TEXT NOT NULL,
+		chain TEXT NOT NULL,
+		created_at TEXT NOT NULL)`,
+	// the live token per cart: one merchant, checkout session and cart
+	// contents get at most one unexpired delegated token
+	`CREATE TABLE mandate_cart_tokens (
+		cart_key TEXT PRIMARY KEY,
+		payment_id TEXT NOT NULL,
+		expires_at TEXT NOT NULL)`,
+}
+
+// Store keeps signed intent mandates, the revocation list and the payment
+// mandates already spent (replay protection) in the state database.
+type Store struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// ErrNotFound: no such mandate.
+var ErrNotFound = errors.New("mandate not found")
+
+// OpenStore migrates and returns the mandate store.
+func OpenStore(ctx context.Context, db *store.DB) (*Store, error) {
+	if err := db.Migrate(ctx, "mandate", migrations); err != nil {
+		return nil, err
+	}
+	return &Store{db: db, now: time.Now}, nil
+}
+
+const tsLayout = "2006-01-02T15:04:05.000000000Z"
+
+// Save stores a signed intent (idempotent on its id; a different document
+// under the same id is an error).
+func (s *Store) Save(ctx context.Context, in Intent) error {
+	if err := ValidateIntent(in); err != nil {
+		return err
+	}
+	doc, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	h, err := in.Hash()
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO mandate_intents (id, user_id, hash, doc, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		in.ID, in.UserID, h, string(doc), in.ExpiresAt.UTC().Format(tsLayout), s.now().UTC().Format(tsLayout))
+	if store.IsUniqueViolation(err) {
+		var got string
+		if err := s.db.QueryRowContext(ctx, `SELECT hash FROM mandate_intents WHERE id = $1`, in.ID).Scan(&got); err != nil {
+			return err
+		}
+		if got != h {
+			return fmt.Errorf("mandate %s already stored with different contents", in.ID)
+		}
+		return nil
+	}
+	return err
+}
+
+// Get loads a stored intent.
+func (s *Store) Get(ctx context.Context, id string) (Intent, error) {
+	var doc string
+	err := s.db.QueryRowContext(ctx, `SELECT doc FROM mandate_intents WHERE id = $1`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Intent{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return Intent{}, err
+	}
+	return ParseSigned("mandate "+id, []byte(doc))
+}
+
+// Active returns the user's newest mandate that is neither revoked nor
+// expired at now (ErrNotFound: none).
+func (s *Store) Active(ctx context.Context, userID string, now time.Time) (Intent, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT m.id FROM mandate_intents m
+		WHERE m.user_id = $1 AND m.expires_at > $2 AND NOT EXISTS (SELECT 1 FROM mandate_revocations r WHERE r.id = m.id)
+		ORDER BY m.created_at DESC, m.id DESC LIMIT 1`, userID, now.UTC().Format(tsLayout)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Intent{}, fmt.Errorf("%w: no active mandate for user %q", ErrNotFound, userID)
+	}
+	if err != nil {
+		return Intent{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// List returns every stored mandate of a user ("" = all), newest first.
+func (s *Store) List(ctx context.Context, userID string) ([]Intent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, doc FROM mandate_intents WHERE ($1 = '' OR user_id = $1) ORDER BY created_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Intent
+	for rows.Next() {
+		var id, doc string
+		if err := rows.Scan(&id, &doc); err != nil {
+			return nil, err
+		}
+		in, err := ParseSigned("mandate "+id, []byte(doc))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// Revoke adds id to the revocation list (idempotent).
+func (s *Store) Revoke(ctx context.Context, id, reason string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO mandate_revocations (id, reason, revoked_at) VALUES ($1, $2, $3)`,
+		id, reason, s.now().UTC().Format(tsLayout))
+	if store.IsUniqueViolation(err) {
+		return nil
+	}
+	return err
+}
+
+// Revoked reports whether id is on the revocation list.
+func (s *Store) Revoked(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM mandate_revocations WHERE id = $1`, id).Scan(&n)
+	return n > 0, err
+}
+
+// UsePayment records the chain's payment mandate as spent, atomically with
+// the rule "one live token per cart". It fails with a *Error coded
+// payment_mandate_replayed when the same payment mandate was used before,
+// or when another payment mandate for the same merchant, checkout session
+// and cart contents holds a token that has not expired at now (a second
+// token for one cart would let a merchant capture twice).
+func (s *Store) UsePayment(ctx context.Context, ch Chain, now time.Time) error {
+	p := ch.Payment
+	cartKey := fmt.Sprintf("%d:%s|%s|%s", len(ch.Cart.MerchantID), ch.Cart.MerchantID, ch.Cart.CheckoutSessionID, ch.Cart.CartHash)
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO mandate_payments (id, intent_id, cart_hash, payee, amount, currency, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			p.ID, ch.Intent.ID, p.CartHash, p.Payee, p.Amount.Minor, string(p.Amount.Currency), s.now().UTC().Format(tsLayout))
+		if store.IsUniqueViolation(err) {
+			return fail("payment_mandate", "id", CodeReplayed, "payment mandate %s was already used for a token", p.ID)
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO mandate_cart_tokens (cart_key, payment_id, expires_at) VALUES ($1, $2, $3)
+			ON CONFLICT (cart_key) DO UPDATE SET payment_id = excluded.payment_id, expires_at = excluded.expires_at
+			WHERE mandate_cart_tokens.expires_at <= $4`,
+			cartKey, p.ID, p.ExpiresAt.UTC().Format(tsLayout), now.UTC().Format(tsLayout))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fail("payment_mandate", "cart_mandate_hash", CodeReplayed, "cart %s of %s already has a live token", ch.Cart.CheckoutSessionID, ch.Cart.MerchantID)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,136 @@
+package agent
+
+import (
+	"time"
+
+	"github.com/cartwright-agent/cartwright/planner"
+	"github.com/cartwright-agent/cartwright/skills"
+)
+
+// Session statuses (Result.Status).
+const (
+	StatusBought             = "bought"
+	StatusDeclined           = "declined" // the user denied confirmation
+	StatusRefused            = "refused"  // the policy refused
+	StatusNeedsClarification = "needs_clarification"
+	StatusNoOffers           = "no_offers"
+	StatusFailed             = "failed"
+	// StatusRunning is a session that has not finished (crashed or in
+	// progress); Resume continues it.
+	StatusRunning = "running"
+)
+
+// Request is one purchase request.
+type Request struct {
+	Text   string `json:"text"`
+	UserID string `json:"user_id"`
+	// SessionID names the session; a Run with the id of an existing session
+	// resumes it (or returns its result when it finished). Empty: a new id.
+	SessionID string `json:"session_id,omitempty"`
+	// Mandate is what the user authorised beforehand (nil: no mandate; the
+	// policy then decides on the request alone).
+	Mandate *Mandate `json:"mandate,omitempty"`
+	// Answer pre-answers a clarification question (used when no Clarifier
+	// is configured, e.g. a second CLI invocation).
+	Answer string `json:"answer,omitempty"`
+}
+
+// Result is what a session did. Evals and the CLI depend on its shape.
+type Result struct {
+	SessionID     string             `json:"session_id"`
+	Status        string             `json:"status"`
+	Intent        planner.Intent     `json:"intent"`
+	Orders        []skills.Order     `json:"orders"`
+	Charged       skills.Money       `json:"charged"` // captured minus refunded
+	Basket        Basket             `json:"basket"`
+	Considered    []Considered       `json:"considered"`
+	Decision      Decision           `json:"decision"`
+	Confirmation  Confirmation       `json:"confirmation"`
+	Clarification Clarification      `json:"clarification"`
+	Steps         []Step             `json:"steps"`
+	MerchantCalls int                `json:"merchant_calls"`
+	Calls         CallCounts         `json:"calls"`
+	Usage         planner.ModelUsage `json:"usage"`
+	Explanation   []string           `json:"explanation"`
+	Errors        []string           `json:"errors,omitempty"`
+	Refunds       []skills.Refund    `json:"refunds,omitempty"`
+}
+
+// CallCounts breaks merchant round trips down by operation.
+type CallCounts struct {
+	Info     int `json:"info"`
+	Search   int `json:"search"`
+	Quote    int `json:"quote"`
+	Complete int `json:"complete"`
+	Cancel   int `json:"cancel"`
+	Refund   int `json:"refund"`
+	Retries  int `json:"retries"`
+	// Minimum is the least a purchase like this one can take: one search
+	// per eligible merchant per item, one quote and one completion per
+	// merchant paid.
+	Minimum int `json:"minimum"`
+}
+
+// Basket is the chosen basket.
+type Basket struct {
+	Lines     []BasketLine    `json:"lines"`
+	Merchants []MerchantTotal `json:"merchants"`
+	Total     skills.Money    `json:"total"`
+	// Baseline is the per-item cheapest basket's total, for comparison.
+	Baseline skills.Money `json:"baseline"`
+}
+
+// BasketLine is one chosen line.
+type BasketLine struct {
+	Item      int          `json:"item"`
+	Merchant  string       `json:"merchant"`
+	SKU       string       `json:"sku"`
+	Title     string       `json:"title"`
+	Quantity  int          `json:"quantity"`
+	UnitPrice skills.Money `json:"unit_price"`
+	Total     skills.Money `json:"total"`
+}
+
+// MerchantTotal is one merchant's cart total.
+type MerchantTotal struct {
+	Merchant string       `json:"merchant"`
+	Subtotal skills.Money `json:"subtotal"`
+	Discount skills.Money `json:"discount"`
+	Shipping skills.Money `json:"shipping"`
+	Total    skills.Money `json:"total"`
+	Coupon   string       `json:"coupon,omitempty"`
+}
+
+// Considered is one offer the runtime looked at, and what it made of it.
+type Considered struct {
+	Item     int            `json:"item"`
+	Product  skills.Product `json:"product"`
+	Accepted bool           `json:"accepted"`
+	Reason   string         `json:"reason,omitempty"` // why it was rejected
+	Rank     int            `json:"rank"`             // soft-preference rank among accepted (0 best)
+	Score    int            `json:"score,omitempty"`
+	Why      string         `json:"why,omitempty"` // the planner's ranking reason
+}
+
+// Confirmation says whether the user was asked and what they said.
+type Confirmation struct {
+	Asked    bool `json:"asked"`
+	Approved bool `json:"approved"`
+}
+
+// Clarification says whether a question was asked and the answer.
+type Clarification struct {
+	Asked    bool   `json:"asked"`
+	Question string `json:"question,omitempty"`
+	Answer   string `json:"answer,omitempty"`
+}
+
+// Step is one pipeline step's record.
+type Step struct {
+	Name          string        `json:"name"`
+	Start         time.Time     `json:"start"`
+	Duration      time.Duration `json:"duration"`
+	MerchantCalls int           `json:"merchant_calls"`
+	Input         string        `json:"input,omitempty"`  // what the step worked on
+	Detail        string        `json:"detail,omitempty"` // what it produced (or its error)
+}
