@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/audit"
+	"github.com/cartwright-agent/cartwright/agent/mandate"
+	"github.com/cartwright-agent/cartwright/agent/policy"
+	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/agent/wallet"
+	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/pay"
+)
+
+var mandateCommand = command{
+	Summary: "create, show, list or revoke signed spending mandates",
+	Run:     runMandate,
+}
+
+// authFlags are the flags of the payment-authority commands (wallet,
+// mandate, audit): where state and keys live, and whose.
+type authFlags struct {
+	state string
+	keys  string
+	user  string
+	json  bool
+}
+
+func (f *authFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.state, "state", "", "state database: a SQLite file path or a postgres:// URL (default: $DATABASE_URL, else $XDG_STATE_HOME/cartwright/state.db or ~/.local/state/cartwright/state.db)")
+	fs.StringVar(&f.keys, "keys", "", "directory holding the user and agent signing keys (default: beside the state file; $XDG_STATE_HOME/cartwright with a postgres:// state)")
+	fs.StringVar(&f.user, "user", "demo", "user id")
+	fs.BoolVar(&f.json, "json", false, "print JSON (for machines)")
+}
+
+// keysDir is where the signing keys live: --keys, else the state file's
+// directory, else (PostgreSQL state) the local state directory.
+func keysDir(keys, state string, getenv func(string) string) (string, error) {
+	if keys != "" {
+		return keys, nil
+	}
+	if state != "" && !strings.HasPrefix(state, "postgres://") && !strings.HasPrefix(state, "postgresql://") {
+		return filepath.Dir(state), nil
+	}
+	if d := getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "cartwright"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", errors.New("no --keys, XDG_STATE_HOME or home directory for the signing keys")
+		}
+		home = h
+	}
+	return filepath.Join(home, ".local", "state", "cartwright"), nil
+}
+
+// authority is the payment authority of one user: the user's and the
+// agent's signing keys, the mandate store, the audit log and the trust
+// they imply. buildRuntime wires the policy, rail, verifier and auditor
+// from it (see Policy, Rail, Verifier).
+type authority struct {
+	userID string
+	user   ed25519.PrivateKey
+	agent  ed25519.PrivateKey
+	store  *mandate.Store
+	audit  *audit.Log
+	trust  mandate.Trust
+}
+
+// openAuthority loads (creating on first use, mode 0600) the keys
+// "user-<id>" and "agent" in dir and opens the mandate store and audit log.
+func openAuthority(ctx context.Context, db *store.DB, dir, userID string) (*authority, error) {
+	uk, err := mandate.LoadOrCreateKey(dir, "user-"+strings.ToLower(userID))
+	if err != nil {
+		return nil, fmt.Errorf("user key: %w", err)
+	}
+	ak, err := mandate.LoadOrCreateKey(dir, mandate.RoleAgent)
+	if err != nil {
+		return nil, fmt.Errorf("agent key: %w", err)
+	}
+	ms, err := mandate.OpenStore(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	al, err := audit.Open(ctx, audit.Config{DB: db, Key: ak})
+	if err != nil {
+		return nil, err
+	}
+	return &authority{userID: userID, user: uk, agent: ak, store: ms, audit: al,
+		trust: mandate.Trust{
+			Users:  map[string]string{userID: mandate.PublicKeyString(uk.Public().(ed25519.PublicKey))},
+			Agents: []string{mandate.PublicKeyString(ak.Public().(ed25519.PublicKey))},
+			// The mock world's merchants sign no carts: the agent attests them.
+			AllowAgentAttestedCarts: true, Merchants: map[string]string{},
+		}}, nil
+}
+
+// Policy is the runtime's policy engine over the signed mandate.
+func (a *authority) Policy(w *wallet.Wallet) *policy.Engine {
+	return &policy.Engine{Trust: a.trust, Store: a.store, Wallet: w}
+}
+
+// Rail is the runtime's delegated-payment rail carrying the mandate chain.
+// Sessions without a signed mandate get a one-off intent signed by the
+// user's key for exactly the quote (the policy asked the user first).
+func (a *authority) Rail(d *pay.DelegatedRail) *mandate.Rail {
+	return &mandate.Rail{Delegated: d, Store: a.store, AgentKey: a.agent, HumanPresent: a.user, UserID: a.userID}
+}
+
+// Verifier is the payment network's AP2 check (merchants.Options.Verifier
+// takes Verifier(w).Hook()); w's spend counts against cumulative budgets.
+func (a *authority) Verifier(w func() *wallet.Wallet) *mandate.DelegationVerifier {
+	return &mandate.DelegationVerifier{Trust: a.trust, Store: a.store,
+		Spent: func(ctx context.Context, _ mandate.Intent, from, to time.Time) (skills.Money, error) {
+			wl := w()
+			if wl == nil {
+				return skills.Money{}, errors.New("wallet not open")
+			}
+			return wl.Spent(ctx, from, to)
+		}}
+}
+
+// SessionMandate is the user's active signed mandate for a run (nil when
+// there is none).
+func (a *authority) SessionMandate(ctx context.Context, now time.Time) (*agent.Mandate, error) {
+	in, err := a.store.Active(ctx, a.userID, now)
+	if errors.Is(err, mandate.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return mandate.AgentMandate(in)
+}
+
+// SignRunMandate turns limits the user typed for one run (shop
+// --max-total/--confirm-above/--confirm) into an intent mandate signed with
+// the user's key, valid for ttl, and stores it.
+func (a *authority) SignRunMandate(ctx context.Context, maxTotal skills.Money, confirmAbove *skills.Money, confirmAll bool, ttl time.Duration, now time.Time) (*agent.Mandate, error) {
+	in := mandate.Intent{UserID: a.userID, Description: "limits given on the command line for one run", Currency: maxTotal.Currency,
+		MaxTotal: maxTotal, ConfirmAbove: confirmAbove, RequireConfirmation: confirmAll, NotBefore: now.Add(-time.Minute), ExpiresAt: now.Add(ttl)}
+	if err := in.Sign(a.user); err != nil {
+		return nil, err
+	}
+	if err := a.store.Save(ctx, in); err != nil {
+		return nil, err
+	}
+	return mandate.AgentMandate(in)
+}
+
+// openAuth opens the state database and the authority for authFlags.
+func openAuth(ctx context.Context, s *stdio, f *authFlags) (*store.DB, *authority, error) {
+	rf := runtimeFlags{state: f.state}
+	path, err := statePath(&rf, s.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := keysDir(f.keys, path, s.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := openAuthority(ctx, db, dir, f.user)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, a, nil
+}
+
+const mandateAbout = `Mandates are what the agent may spend without asking, signed with your key
+(AP2 intent mandates). The agent can pay only inside the active mandate: the
+policy refuses anything else and the payment network issues no token for it.
+
+  mandate create FILE   sign the limits in FILE (YAML or JSON; "-" reads stdin)
+  mandate show [ID]     show the active mandate (or ID) and check its signature
+  mandate list          list your mandates
+  mandate revoke ID     revoke a mandate (takes effect at once)
+
+A mandate file:
+  user: demo
+  description: coffee for the office
+  currency: CNY
+  max_total: "40.00"        # per purchase
+  per_item_cap: "20.00"     # per unit
+  budget: {amount: "200.00", period: week}   # day, week, month or total
+  merchants: [brewhouse]
+  categories: [coffee]
+  confirm_above: "30.00"
+  expires_in: 30d           # or expires_at: 2026-12-31T00:00:00Z`
+
+func runMandate(ctx context.Context, s *stdio, args []string) int {
+	var f authFlags
+	var reason, out string
+	fs := newFlags("mandate", "mandate create FILE | show [ID] | list | revoke ID [flags]", mandateAbout, helpOut(s, args))
+	f.register(fs)
+	fs.StringVar(&reason, "reason", "revoked by the user", "revoke: why")
+	fs.StringVar(&out, "out", "", "create: also write the signed mandate to this file (mode 0600)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return usageError(s, fs, err)
+	}
+	if len(pos) == 0 {
+		return usageError(s, fs, errors.New("want a subcommand: create, show, list or revoke"))
+	}
+	sub, rest := pos[0], pos[1:]
+	want := map[string][2]int{"create": {1, 1}, "show": {0, 1}, "list": {0, 0}, "revoke": {1, 1}}
+	n, ok := want[sub]
+	if !ok {
+		return usageError(s, fs, fmt.Errorf("unknown subcommand %q", sub))
+	}
+	if len(rest) < n[0] || len(rest) > n[1] {
+		return usageError(s, fs, fmt.Errorf("%s takes %d to %d argument(s), got %d", sub, n[0], n[1], len(rest)))
+	}
+	db, a, err := openAuth(ctx, s, &f)
+	if err != nil {
+		return errorf(s, "%v", err)
+	}
+	defer db.Close()
+	now := time.Now()
+	switch sub {
+	case "create":
+		var r io.Reader = s.in
+		name := "stdin"
+		if rest[0] != "-" {
+			fh, err := os.Open(rest[0])
+			if err != nil {
+				return errorf(s, "%v", err)
+			}
+			defer fh.Close()
+			r, name = fh, rest[0]
+		}
+		in, err := mandate.Create(name, r, a.user, now)
+		if err != nil {
+			return errorf(s, "%v", err)
+		}
+		if in.UserID != f.user {
+			return errorf(s, "%s: user %q, but you are --user %q: a mandate is signed with its own user's key", name, in.UserID, f.user)
+		}
+		if err := a.store.Save(ctx, in); err != nil {
+			return errorf(s, "%v", err)
+		}
+		b, _ := mandate.MarshalIndent(in)
+		if out != "" {
+			if err := os.WriteFile(out, append(b, '\n'), 0o600); err != nil {
+				return errorf(s, "%v", err)
+			}
+		}
+		_ = a.audit.Record(ctx, "mandates", audit.KindMandate, map[string]any{"action": "create", "id": in.ID, "max_total": in.MaxTotal, "expires_at": in.ExpiresAt})
+		if f.json {
+			s.out.Write(append(b, '\n'))
+			return 0
+		}
+		fmt.Fprintf(s.out, "Signed and stored mandate %s (now the active one).\n", in.ID)
+		printMandate(s.out, in, "valid")
+	case "show":
+		var in mandate.Intent
+		if len(rest) == 1 {
+			in, err = a.store.Get(ctx, rest[0])
+		} else {
+			in, err = a.store.Active(ctx, f.user, now)
+		}
+		if err != nil {
+			return errorf(s, "%v", err)
+		}
+		status := "valid"
+		if err := mandate.VerifyIntent(in, a.trust, now); err != nil {
+			status = "INVALID: " + err.Error()
+		}
+		if r, _ := a.store.Revoked(ctx, in.ID); r {
+			status = "REVOKED"
+		}
+		if f.json {
+			return writeJSON(s, map[string]any{"mandate": in, "status": status})
+		}
+		printMandate(s.out, in, status)
+	case "list":
+		list, err := a.store.List(ctx, f.user)
+		if err != nil {
+			return errorf(s, "%v", err)
+		}
+		if f.json {
+			return writeJSON(s, list)
+		}
+		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tMAX TOTAL\tEXPIRES\tSTATUS\tDESCRIPTION")
+		for _, in := range list {
+			st := "active"
+			if r, _ := a.store.Revoked(ctx, in.ID); r {
+				st = "revoked"
+			} else if !now.Before(in.ExpiresAt) {
+				st = "expired"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", in.ID, in.MaxTotal, in.ExpiresAt.Format(time.RFC3339), st, in.Description)
+		}
+		tw.Flush()
+	case "revoke":
+		if _, err := a.store.Get(ctx, rest[0]); err != nil {
+			return errorf(s, "%v", err)
+		}
+		if err := a.store.Revoke(ctx, rest[0], reason); err != nil {
+			return errorf(s, "%v", err)
+		}
+		_ = a.audit.Record(ctx, "mandates", audit.KindMandate, map[string]any{"action": "revoke", "id": rest[0], "reason": reason})
+		fmt.Fprintf(s.out, "Revoked mandate %s: no further payment can use it.\n", rest[0])
+	}
+	return 0
+}
+
+func printMandate(w io.Writer, in mandate.Intent, status string) {
+	fmt.Fprintf(w, "Mandate %s for %s: %s\n", in.ID, in.UserID, status)
+	if in.Description != "" {
+		fmt.Fprintf(w, "  %s\n", in.Description)
+	}
+	fmt.Fprintf(w, "  max per purchase   %s\n", in.MaxTotal)
+	if in.PerItemCap != nil {
+		fmt.Fprintf(w, "  max per item       %s\n", *in.PerItemCap)
+	}
+	if in.Budget != nil {
+		fmt.Fprintf(w, "  budget             %s per %s\n", in.Budget.Amount, in.Budget.Period)
+	}
+	if len(in.Merchants) > 0 {
+		fmt.Fprintf(w, "  merchants          %s\n", strings.Join(in.Merchants, ", "))
+	}
+	if len(in.Categories) > 0 {
+		fmt.Fprintf(w, "  categories         %s\n", strings.Join(in.Categories, ", "))
+	}
+	if in.ConfirmAbove != nil {
+		fmt.Fprintf(w, "  confirm above      %s\n", *in.ConfirmAbove)
+	}
+	if in.RequireConfirmation {
+		fmt.Fprintf(w, "  confirm            every purchase\n")
+	}
+	fmt.Fprintf(w, "  valid              %s → %s\n", in.NotBefore.Format(time.RFC3339), in.ExpiresAt.Format(time.RFC3339))
+	fmt.Fprintf(w, "  signed by          %s\n", in.UserKey)
+}

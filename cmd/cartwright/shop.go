@@ -1,0 +1,483 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/confirm"
+	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/skills"
+)
+
+var shopCommand = command{
+	Summary: "shop for a request: understand, search, compare, bundle, pay",
+	Run:     runShop,
+}
+
+var resumeCommand = command{
+	Summary: "resume a session that did not finish (a crash, an interrupted checkout)",
+	Run:     runResume,
+}
+
+var sessionsCommand = command{
+	Summary: "list recent shopping sessions",
+	Run:     runSessions,
+}
+
+const shopAbout = `Shops for a plain-language request. With no configuration it starts the
+built-in demo world in-process, plans offline, and keeps state in an embedded
+SQLite file. It prints the plan, the offers compared, the chosen basket and
+why, then pays within the mandate: a total above --confirm-above asks you to
+confirm (on a terminal; --yes approves, --no-input declines without asking).
+
+` + exitCodesHelp
+
+type shopFlags struct {
+	rt           runtimeFlags
+	json         bool
+	yes          bool
+	noInput      bool
+	answer       string
+	maxTotal     string
+	confirmAbove string
+	confirmAll   bool
+	session      string
+}
+
+func runShop(ctx context.Context, s *stdio, args []string) int {
+	var f shopFlags
+	fs := newFlags("shop", `shop [flags] "<request>"`, shopAbout, helpOut(s, args))
+	f.rt.register(fs)
+	fs.BoolVar(&f.json, "json", false, "print the result as JSON (for machines)")
+	fs.BoolVar(&f.yes, "yes", false, "approve the payment if confirmation is needed")
+	fs.BoolVar(&f.noInput, "no-input", false, "never prompt: a needed confirmation is declined, a question ends the run (exit 5)")
+	fs.StringVar(&f.answer, "answer", "", "answer to the clarification question of an earlier run")
+	fs.StringVar(&f.maxTotal, "max-total", "500.00", "mandate: most that may be charged in this run (major units, e.g. 40.00)")
+	fs.StringVar(&f.confirmAbove, "confirm-above", "100.00", "mandate: a total above this needs your confirmation")
+	fs.BoolVar(&f.confirmAll, "confirm", false, "mandate: confirm every cart, whatever its total")
+	fs.StringVar(&f.session, "session", "", "session id to use (an existing unfinished session is resumed)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return usageError(s, fs, err)
+	}
+	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
+		return usageError(s, fs, fmt.Errorf("want exactly one request in quotes, got %d argument(s)", len(pos)))
+	}
+	if f.yes && f.noInput {
+		return usageError(s, fs, fmt.Errorf("--yes and --no-input exclude each other"))
+	}
+	cfg := agent.Config{Confirmer: confirmerFor(s, f.yes, f.noInput), Clarifier: clarifierFor(s, f.noInput || f.answer != "")}
+	if s.errTTY && !f.json {
+		cfg.Progress = func(step, msg string) { fmt.Fprintf(s.err, "· %-10s %s\n", step, msg) }
+	}
+	rt, err := buildRuntime(ctx, s, &f.rt, cfg)
+	if err != nil {
+		return errorf(s, "%v", err)
+	}
+	defer rt.Close()
+	limits, err := f.limits(rt.currency)
+	if err != nil {
+		return usageError(s, fs, err)
+	}
+	explicit := false
+	fs.Visit(func(fl *flag.Flag) {
+		explicit = explicit || fl.Name == "max-total" || fl.Name == "confirm-above" || fl.Name == "confirm"
+	})
+	mandate, forRun, err := rt.sessionMandate(ctx, limits, explicit)
+	if err != nil {
+		return errorf(s, "mandate: %v", err)
+	}
+	res, err := rt.agent.Run(ctx, agent.Request{Text: pos[0], UserID: f.rt.user, SessionID: f.session, Mandate: mandate, Answer: f.answer})
+	if err != nil {
+		return errorf(s, "%v (the session keeps its state: cartwright resume <session-id>)", err)
+	}
+	if forRun && res.Status != agent.StatusRunning {
+		// A mandate signed for one run ends with it: it must not become the
+		// standing mandate of later runs.
+		if err := rt.auth.store.Revoke(ctx, mandate.ID, "one-run mandate: the run ended"); err != nil {
+			fmt.Fprintf(s.err, "cartwright: warning: could not retire the run's mandate %s: %v\n", mandate.ID, err)
+		}
+	}
+	return report(s, res, f.json)
+}
+
+// runLimits are mandate limits typed for one run.
+type runLimits struct {
+	maxTotal     skills.Money
+	confirmAbove *skills.Money
+	confirmAll   bool
+}
+
+func (f *shopFlags) limits(cur skills.Currency) (runLimits, error) {
+	var l runLimits
+	v, err := skills.ParseMoney(f.maxTotal, cur)
+	if err != nil || v.Minor <= 0 {
+		return l, fmt.Errorf("--max-total %q: want a positive amount like 40.00", f.maxTotal)
+	}
+	l.maxTotal, l.confirmAll = v, f.confirmAll
+	if f.confirmAbove != "" {
+		c, err := skills.ParseMoney(f.confirmAbove, cur)
+		if err != nil || c.Minor < 0 {
+			return l, fmt.Errorf("--confirm-above %q: want an amount like 30.00", f.confirmAbove)
+		}
+		l.confirmAbove = &c
+	}
+	return l, nil
+}
+
+// runMandateTTL is how long a mandate signed for one run stays valid.
+const runMandateTTL = time.Hour
+
+// sessionMandate is the mandate a run acts under: limits typed on the
+// command line (explicit), signed now with the user's key for this run;
+// else the user's active signed mandate (cartwright mandate create); else
+// the default limits, signed for this run. The policy refuses what it does
+// not allow and the payment network issues no token outside it.
+// forRun reports a mandate signed for this run alone (retired when the run
+// ends).
+func (rt *runtime) sessionMandate(ctx context.Context, l runLimits, explicit bool) (m *agent.Mandate, forRun bool, err error) {
+	now := time.Now()
+	if !explicit {
+		m, err := rt.auth.SessionMandate(ctx, now)
+		if err != nil || m != nil {
+			return m, false, err
+		}
+	}
+	m, err = rt.auth.SignRunMandate(ctx, l.maxTotal, l.confirmAbove, l.confirmAll, runMandateTTL, now)
+	return m, err == nil, err
+}
+
+func runResume(ctx context.Context, s *stdio, args []string) int {
+	var rf runtimeFlags
+	var asJSON, yes, noInput bool
+	fs := newFlags("resume", "resume [flags] <session-id>", "Continues a session that did not finish, from its last persisted state.\nRepeated merchant, wallet and payment calls replay under their idempotency\nkeys: nothing is bought or charged twice.\n\n"+exitCodesHelp, helpOut(s, args))
+	rf.register(fs)
+	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	fs.BoolVar(&yes, "yes", false, "approve the payment if confirmation is needed")
+	fs.BoolVar(&noInput, "no-input", false, "never prompt")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return usageError(s, fs, err)
+	}
+	if len(pos) != 1 {
+		return usageError(s, fs, fmt.Errorf("want one session id"))
+	}
+	rt, err := buildRuntime(ctx, s, &rf, agent.Config{Confirmer: confirmerFor(s, yes, noInput), Clarifier: clarifierFor(s, noInput)})
+	if err != nil {
+		return errorf(s, "%v", err)
+	}
+	defer rt.Close()
+	res, err := rt.agent.Resume(ctx, pos[0])
+	if err != nil {
+		return errorf(s, "%v", err)
+	}
+	return report(s, res, asJSON)
+}
+
+func runSessions(ctx context.Context, s *stdio, args []string) int {
+	var rf runtimeFlags
+	var asJSON, all bool
+	var limit int
+	fs := newFlags("sessions", "sessions [flags]", "Lists recent shopping sessions of --user (or everyone's with --all).", helpOut(s, args))
+	fs.StringVar(&rf.state, "state", "", "state database (see 'cartwright shop --help')")
+	fs.StringVar(&rf.user, "user", "demo", "user id")
+	fs.BoolVar(&all, "all", false, "every user's sessions")
+	fs.BoolVar(&asJSON, "json", false, "print JSON")
+	fs.IntVar(&limit, "n", 20, "how many")
+	if _, err := parseArgs(fs, args); err != nil {
+		return usageError(s, fs, err)
+	}
+	path, err := statePath(&rf, s.getenv)
+	if err != nil {
+		return errorf(s, "%v", err)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return errorf(s, "%v", err)
+	}
+	defer db.Close()
+	user := rf.user
+	if all {
+		user = ""
+	}
+	list, err := agent.ListSessions(ctx, db, user, limit)
+	if err != nil {
+		return errorf(s, "%v", err)
+	}
+	if asJSON {
+		return writeJSON(s, list)
+	}
+	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SESSION\tUSER\tSTATUS\tCREATED\tREQUEST")
+	for _, x := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, x.UserID, x.Status, x.CreatedAt.Format("2006-01-02 15:04"), x.Request)
+	}
+	tw.Flush()
+	return exitBought
+}
+
+// exitCode maps a session status to the documented exit code.
+func exitCode(status string) int {
+	switch status {
+	case agent.StatusBought:
+		return exitBought
+	case agent.StatusDeclined:
+		return exitDeclined
+	case agent.StatusRefused:
+		return exitRefused
+	case agent.StatusNeedsClarification:
+		return exitClarification
+	case agent.StatusNoOffers:
+		return exitNoOffers
+	}
+	return exitError
+}
+
+func writeJSON(s *stdio, v any) int {
+	enc := json.NewEncoder(s.out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return errorf(s, "encode JSON: %v", err)
+	}
+	return exitBought
+}
+
+func report(s *stdio, res *agent.Result, asJSON bool) int {
+	if asJSON {
+		if c := writeJSON(s, res); c != exitBought {
+			return c
+		}
+		return exitCode(res.Status)
+	}
+	printResult(s.out, res)
+	return exitCode(res.Status)
+}
+
+// maxRejectedShown bounds the rejected offers printed per item.
+const maxRejectedShown = 5
+
+func printResult(w io.Writer, r *agent.Result) {
+	in := r.Intent
+	if len(in.Items) > 0 {
+		fmt.Fprintf(w, "Plan (%s planner)\n", in.Planner)
+		for i, it := range in.Items {
+			fmt.Fprintf(w, "  %d. %d × %s%s\n", i+1, it.Quantity, it.Query, constraints(it.Category, it.Attributes, it.ExcludeAttributes, it.Brand, it.MaxUnitPrice))
+		}
+		if in.Budget != nil {
+			fmt.Fprintf(w, "  budget %s\n", *in.Budget)
+		}
+	}
+	if r.Clarification.Asked {
+		fmt.Fprintf(w, "\nQuestion: %s\n", r.Clarification.Question)
+		if r.Clarification.Answer != "" {
+			fmt.Fprintf(w, "Answer:   %s\n", r.Clarification.Answer)
+		}
+	}
+	for i, it := range in.Items {
+		var acc, rej []agent.Considered
+		for _, c := range r.Considered {
+			if c.Item != i {
+				continue
+			}
+			if c.Accepted {
+				acc = append(acc, c)
+			} else {
+				rej = append(rej, c)
+			}
+		}
+		if len(acc)+len(rej) == 0 {
+			continue
+		}
+		sort.SliceStable(acc, func(a, b int) bool { return acc[a].Rank < acc[b].Rank })
+		fmt.Fprintf(w, "\nOffers for %d × %s (%d acceptable, %d rejected)\n", it.Quantity, it.Query, len(acc), len(rej))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  MERCHANT\tSKU\tTITLE\tPRICE\tVERDICT")
+		for _, c := range acc {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tok, rank %d\n", c.Product.Merchant, c.Product.SKU, clip(c.Product.Title, 40), c.Product.Price, c.Rank+1)
+		}
+		for k, c := range rej {
+			if k == maxRejectedShown {
+				fmt.Fprintf(tw, "  …\t\t(%d more rejected)\t\t\n", len(rej)-k)
+				break
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tno: %s\n", c.Product.Merchant, c.Product.SKU, clip(c.Product.Title, 40), c.Product.Price, c.Reason)
+		}
+		tw.Flush()
+	}
+	if b := r.Basket; len(b.Lines) > 0 {
+		fmt.Fprintf(w, "\nBasket\n")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, mt := range b.Merchants {
+			for _, l := range b.Lines {
+				if l.Merchant == mt.Merchant {
+					fmt.Fprintf(tw, "  %s\t%d × %s\t@ %s\t%s\n", l.Merchant, l.Quantity, clip(l.Title, 40), l.UnitPrice, l.Total)
+				}
+			}
+			extra := "shipping " + mt.Shipping.String()
+			if mt.Discount.Minor > 0 {
+				extra += ", coupon " + mt.Coupon + " −" + mt.Discount.String()
+			}
+			fmt.Fprintf(tw, "  \t%s\t\t%s\n", extra, mt.Total)
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "  Total %s", b.Total)
+		if b.Baseline.Currency != "" && b.Baseline != b.Total {
+			fmt.Fprintf(w, " (each item at its cheapest unit price would cost %s)", b.Baseline)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.Explanation) > 0 {
+		fmt.Fprintf(w, "\nWhy\n")
+		for _, e := range r.Explanation {
+			fmt.Fprintf(w, "  - %s\n", e)
+		}
+	}
+	if r.Decision.Action != "" {
+		fmt.Fprintf(w, "\nDecision: %s\n", r.Decision.Action)
+		for _, x := range r.Decision.Reasons {
+			fmt.Fprintf(w, "  %s: %s\n", x.Code, x.Detail)
+		}
+	}
+	if r.Confirmation.Asked {
+		fmt.Fprintf(w, "Confirmation: asked, approved=%v\n", r.Confirmation.Approved)
+	}
+	if len(r.Orders) > 0 {
+		fmt.Fprintf(w, "\nReceipt\n")
+		for _, o := range r.Orders {
+			fmt.Fprintf(w, "  order %s at %s: %s", o.ID, o.Merchant, o.Total)
+			if o.Refunded.Minor > 0 {
+				fmt.Fprintf(w, " (refunded %s)", o.Refunded)
+			}
+			fmt.Fprintln(w)
+			for _, l := range o.Lines {
+				fmt.Fprintf(w, "    %d × %s (%s) %s\n", l.Quantity, l.Title, l.SKU, l.Total)
+			}
+		}
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(w, "warning: %s\n", e)
+	}
+	fmt.Fprintf(w, "\nStatus: %s · charged %s · session %s · %d merchant call(s) (minimum %d)\n",
+		r.Status, r.Charged, r.SessionID, r.MerchantCalls, r.Calls.Minimum)
+	switch r.Status {
+	case agent.StatusNeedsClarification:
+		fmt.Fprintf(w, "Answer with: cartwright shop %q --answer \"…\"\n", r.Intent.Request)
+	case agent.StatusRunning:
+		fmt.Fprintf(w, "Continue with: cartwright resume %s\n", r.SessionID)
+	}
+}
+
+func constraints(cat string, attrs map[string]string, excl map[string][]string, brand string, maxUnit *skills.Money) string {
+	var parts []string
+	if cat != "" {
+		parts = append(parts, "category "+cat)
+	}
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, k+" "+attrs[k])
+	}
+	keys = keys[:0]
+	for k := range excl {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, k+" not "+strings.Join(excl[k], "/"))
+	}
+	if brand != "" {
+		parts = append(parts, "brand "+brand)
+	}
+	if maxUnit != nil {
+		parts = append(parts, "at most "+maxUnit.String()+" each")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// terminalClarifier asks a clarification question on the terminal.
+type terminalClarifier struct {
+	in  *bufio.Reader
+	out io.Writer
+}
+
+func (t *terminalClarifier) Clarify(ctx context.Context, q string, options []string) (string, error) {
+	fmt.Fprintf(t.out, "\n%s\n", q)
+	if len(options) > 0 {
+		fmt.Fprintf(t.out, "  (%s)\n", strings.Join(options, " / "))
+	}
+	fmt.Fprintf(t.out, "> ")
+	type res struct {
+		s   string
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		s, err := t.in.ReadString('\n')
+		if err == io.EOF {
+			err = nil // end of input: the user said nothing more
+		}
+		ch <- res{strings.TrimSpace(s), err}
+	}()
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case r := <-ch:
+		return r.s, r.err
+	}
+}
+
+// confirmerFor picks who approves payments: --yes approves, --no-input (or
+// no terminal) leaves nobody to ask, so a needed confirmation declines and
+// nothing is charged; otherwise the terminal asks.
+func confirmerFor(s *stdio, yes, noInput bool) agent.Confirmer {
+	switch {
+	case yes:
+		return &confirm.Auto{Approve: true, Out: s.err}
+	case noInput || !s.inTTY:
+		return nil
+	}
+	return &confirm.Terminal{In: s.in, Out: s.err}
+}
+
+func clarifierFor(s *stdio, noInput bool) agent.Clarifier {
+	if noInput || !s.inTTY {
+		return nil
+	}
+	return &terminalClarifier{in: bufio.NewReader(s.in), out: s.err}
+}
+
+// helpOut sends --help to stdout and parse errors to stderr.
+func helpOut(s *stdio, args []string) io.Writer {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			return s.out
+		}
+	}
+	return s.err
+}

@@ -1,0 +1,282 @@
+package evals
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// CLIConfig is what `cartwright eval` needs besides its arguments.
+type CLIConfig struct {
+	// System is the runtime under test (default NewAgentSystem with the
+	// planner named by --planner).
+	System System
+	// IsTerminal reports whether stderr is a terminal (default: stat).
+	IsTerminal func() bool
+}
+
+const evalUsage = `usage: cartwright eval [flags] PATH...
+
+Runs eval scenarios (files or directories of *.yaml) against a fresh mock
+world and a fresh runtime each, and reports completion, wrong purchases,
+price optimality and pass^k.
+
+flags:
+`
+
+// RunCLI is `cartwright eval`: it parses args, runs (or checks) the
+// scenarios, prints the summary to stdout and returns the exit status:
+// 0 ok, 1 a --min-completion / --max-wrong-purchase gate missed, 2 bad
+// usage or scenario files.
+func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return RunCLIWith(ctx, args, stdout, stderr, CLIConfig{})
+}
+
+// RunCLIWith is RunCLI with an explicit configuration (tests, plug-ins).
+func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cfg CLIConfig) int {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); fs.PrintDefaults() }
+	var (
+		check    = fs.Bool("check", false, "validate scenario files (and their optimum baskets) without running")
+		trials   = fs.Int("trials", 1, "runs per scenario (k of pass^k)")
+		parallel = fs.Int("parallel", 2, "runs at once")
+		plan     = fs.String("planner", "offline", "planner: offline | llm")
+		seed     = fs.Int64("seed", 1, "base seed (fault injection; same seed, same runs)")
+		timeout  = fs.Duration("timeout", 60*time.Second, "per-run time-out")
+		out      = fs.String("out", "", "directory for results.json and report.html")
+		junit    = fs.String("junit", "", "write a JUnit XML report to this file")
+		explain  = fs.String("explain", "", "run one scenario (by id) and explain its score")
+		minComp  = fs.Float64("min-completion", -1, "exit 1 when the completion rate is below this (0..1)")
+		maxWrong = fs.Float64("max-wrong-purchase", -1, "exit 1 when the wrong-purchase rate is above this (0..1)")
+		only     = fs.String("run", "", "only scenarios whose id contains this text")
+		tag      = fs.String("tag", "", "only scenarios with this tag")
+		quiet    = fs.Bool("q", false, "no progress bar, no failure list")
+	)
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fs.SetOutput(stdout)
+			fs.Usage = func() { fmt.Fprint(stdout, evalUsage); fs.PrintDefaults() }
+			break
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "eval: no scenario path given (try: cartwright eval evals/scenarios)")
+		fs.Usage()
+		return 2
+	}
+	if *plan != "offline" && *plan != "llm" {
+		fmt.Fprintf(stderr, "eval: --planner %q: want offline or llm\n", *plan)
+		return 2
+	}
+	if *trials < 1 || *parallel < 1 {
+		fmt.Fprintln(stderr, "eval: --trials and --parallel must be at least 1")
+		return 2
+	}
+	if *minComp > 1 || *maxWrong > 1 {
+		fmt.Fprintln(stderr, "eval: --min-completion and --max-wrong-purchase are rates between 0 and 1")
+		return 2
+	}
+
+	scenarios, err := Load(paths...)
+	if err != nil {
+		fmt.Fprintf(stderr, "eval: %v\n", err)
+		return 2
+	}
+	scenarios = filter(scenarios, *only, *tag)
+	if len(scenarios) == 0 {
+		fmt.Fprintln(stderr, "eval: no scenario left after --run/--tag")
+		return 2
+	}
+	if *check {
+		return checkCmd(scenarios, stdout, stderr)
+	}
+
+	opts := Options{Trials: *trials, Parallel: *parallel, Planner: *plan, Seed: *seed, Timeout: *timeout, System: cfg.System, Detail: *out != ""}
+	if opts.System == nil {
+		sys, err := NewAgentSystem(AgentSystemConfig{Planner: *plan})
+		if err != nil {
+			fmt.Fprintf(stderr, "eval: %v\n", err)
+			return 2
+		}
+		opts.System = sys
+	}
+	if *explain != "" {
+		var s *Scenario
+		for _, x := range scenarios {
+			if x.ID == *explain {
+				s = x
+			}
+		}
+		if s == nil {
+			fmt.Fprintf(stderr, "eval: --explain %q: no such scenario in %s\n", *explain, strings.Join(paths, " "))
+			return 2
+		}
+		opts.Detail = true
+		r := RunOne(ctx, s, 1, opts)
+		Explain(stdout, s, r)
+		return 0
+	}
+
+	isTTY := cfg.IsTerminal
+	if isTTY == nil {
+		isTTY = func() bool { return isTerminal(stderr) }
+	}
+	var bar *progressBar
+	if !*quiet && isTTY() {
+		bar = &progressBar{w: stderr, start: time.Now()}
+		opts.Progress = bar.update
+	}
+	start := time.Now()
+	runs, err := RunSuite(ctx, scenarios, opts)
+	if bar != nil {
+		bar.finish()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "eval: interrupted: %v\n", err)
+		return 2
+	}
+	rep := NewReport(runs, opts, start, time.Since(start))
+	if !*quiet {
+		rep.WriteFailures(stdout)
+		fmt.Fprintln(stdout)
+	}
+	if err := rep.WriteTable(stdout); err != nil {
+		fmt.Fprintf(stderr, "eval: %v\n", err)
+		return 2
+	}
+	if *out != "" {
+		if err := rep.WriteFiles(*out); err != nil {
+			fmt.Fprintf(stderr, "eval: --out: %v\n", err)
+			return 2
+		}
+		fmt.Fprintf(stdout, "wrote %s/results.json and %s/report.html\n", *out, *out)
+	}
+	if *junit != "" {
+		f, err := os.Create(*junit)
+		if err == nil {
+			err = rep.WriteJUnit(f)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "eval: --junit: %v\n", err)
+			return 2
+		}
+	}
+	code := 0
+	if *minComp >= 0 && rep.Overall.CompletionRate < *minComp {
+		fmt.Fprintf(stderr, "eval: completion %s is below --min-completion %s\n", pct(rep.Overall.CompletionRate), pct(*minComp))
+		code = 1
+	}
+	if *maxWrong >= 0 && rep.Overall.WrongPurchaseRate > *maxWrong {
+		fmt.Fprintf(stderr, "eval: wrong-purchase rate %s is above --max-wrong-purchase %s\n", pct(rep.Overall.WrongPurchaseRate), pct(*maxWrong))
+		code = 1
+	}
+	return code
+}
+
+func filter(ss []*Scenario, only, tag string) []*Scenario {
+	if only == "" && tag == "" {
+		return ss
+	}
+	var out []*Scenario
+	for _, s := range ss {
+		if only != "" && !strings.Contains(s.ID, only) {
+			continue
+		}
+		if tag != "" && !contains(s.Tags, tag) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// checkCmd validates without running: every file loaded; for scenarios that
+// expect a purchase, the optimum basket is computed and printed so a suite
+// author can double-check the expectation by hand.
+func checkCmd(ss []*Scenario, stdout, stderr io.Writer) int {
+	bad := 0
+	for _, s := range ss {
+		if !s.Expect.Purchase {
+			fmt.Fprintf(stdout, "ok  %-40s no purchase expected\n", s.ID)
+			continue
+		}
+		opt, err := CheapestBasket(s)
+		if err != nil {
+			bad++
+			fmt.Fprintf(stderr, "%s:%d: expect: no basket in the world completes this scenario: %v\n", s.File, s.Line, err)
+			continue
+		}
+		if c := s.Expect.CheapestTotal; c != nil && *c != opt.Total {
+			bad++
+			fmt.Fprintf(stderr, "%s:%d: expect.cheapest_total: %s given, the exhaustive search finds %s (%s)\n", s.File, s.Line, c, opt.Total, describePicks(opt.Picks))
+			continue
+		}
+		fmt.Fprintf(stdout, "ok  %-40s optimum %s: %s\n", s.ID, opt.Total, describePicks(opt.Picks))
+	}
+	fmt.Fprintf(stdout, "%d scenario(s) checked, %d problem(s)\n", len(ss), bad)
+	if bad > 0 {
+		return 2
+	}
+	return 0
+}
+
+func describePicks(ps []Pick) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprintf("%s %s×%d@%s", p.Merchant, p.SKU, p.Quantity, p.Unit.Decimal())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar redraws one line on a terminal.
+type progressBar struct {
+	w     io.Writer
+	start time.Time
+	mu    sync.Mutex
+	ok    int
+	wrong int
+}
+
+func (p *progressBar) update(done, total int, r Run) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r.Score.Completed {
+		p.ok++
+	}
+	if r.Score.WrongPurchase {
+		p.wrong++
+	}
+	const width = 30
+	fill := width * done / max(total, 1)
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d  completed %d  wrong %d  %s ", strings.Repeat("#", fill), strings.Repeat(".", width-fill),
+		done, total, p.ok, p.wrong, time.Since(p.start).Round(100*time.Millisecond))
+}
+
+func (p *progressBar) finish() { fmt.Fprint(p.w, "\r\033[K") }

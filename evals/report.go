@@ -1,0 +1,225 @@
+package evals
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is everything one `cartwright eval` produced.
+type Report struct {
+	Started  time.Time     `json:"started"`
+	Wall     time.Duration `json:"wall_ns"`
+	Planner  string        `json:"planner"`
+	Seed     int64         `json:"seed"`
+	Trials   int           `json:"trials"`
+	Parallel int           `json:"parallel"`
+	Overall  Summary       `json:"overall"`
+	ByTag    []Summary     `json:"by_tag"`
+	Runs     []Run         `json:"runs"`
+}
+
+// NewReport summarizes runs.
+func NewReport(runs []Run, opts Options, started time.Time, wall time.Duration) *Report {
+	k := max(opts.Trials, 1)
+	return &Report{
+		Started: started, Wall: wall, Planner: opts.Planner, Seed: opts.Seed, Trials: k, Parallel: opts.Parallel,
+		Overall: Summarize("overall", runs, k), ByTag: ByTag(runs, k), Runs: runs,
+	}
+}
+
+func pct(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
+
+func optStr(s Summary) string {
+	if s.OptimalityRuns == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", s.MeanPriceOptimality)
+}
+
+// WriteTable prints the summary table: overall, then per tag.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tscenarios\truns\tcompleted\twrong purchase\tprice optimality\tpass^%d\tmatch\ttime\t\n", r.Trials)
+	row := func(s Summary) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.3f\t%.0f\t%s\t\n", s.Label, s.Scenarios, s.Runs,
+			pct(s.CompletionRate), pct(s.WrongPurchaseRate), optStr(s), s.PassK, s.MeanMatchScore, s.Wall.Round(time.Millisecond))
+	}
+	row(r.Overall)
+	fmt.Fprintf(tw, "\t\t\t\t\t\t\t\t\t\n")
+	for _, s := range r.ByTag {
+		row(s)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	o := r.Overall
+	_, err := fmt.Fprintf(w, "\ncompletion %s  wrong-purchase %s  mean price optimality %s  pass^%d %.3f  (%d runs of %d scenarios, planner %s, %s wall)\n",
+		pct(o.CompletionRate), pct(o.WrongPurchaseRate), optStr(o), r.Trials, o.PassK, o.Runs, o.Scenarios, r.Planner, r.Wall.Round(time.Millisecond))
+	return err
+}
+
+// WriteFailures lists every run that did not complete, with its reason.
+func (r *Report) WriteFailures(w io.Writer) {
+	for _, run := range r.Runs {
+		if run.Score.Completed {
+			continue
+		}
+		mark := "FAIL"
+		if run.Score.WrongPurchase {
+			mark = "WRONG"
+		}
+		fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", mark, run.Scenario, run.Trial, run.Status, run.Reason)
+	}
+}
+
+// WriteFiles writes results.json and report.html into dir.
+func (r *Report) WriteFiles(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(r.trimmed(), "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), b, 0o644); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "report.html"))
+	if err != nil {
+		return err
+	}
+	if err := r.WriteHTML(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// trimmed is r with each run's considered offers cut to the accepted ones
+// (the rejected ones are many and --explain shows them).
+func (r *Report) trimmed() *Report {
+	c := *r
+	c.Runs = make([]Run, len(r.Runs))
+	for i, run := range r.Runs {
+		if run.Detail != nil {
+			d := *run.Detail
+			d.Considered = nil
+			for _, o := range run.Detail.Considered {
+				if o.Accepted {
+					d.Considered = append(d.Considered, o)
+				}
+			}
+			run.Detail = &d
+		}
+		c.Runs[i] = run
+	}
+	return &c
+}
+
+// JUnit XML shapes (the de-facto schema CI systems read).
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Name    string       `xml:"name,attr"`
+	Tests   int          `xml:"tests,attr"`
+	Fails   int          `xml:"failures,attr"`
+	Errors  int          `xml:"errors,attr"`
+	Time    string       `xml:"time,attr"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name   string      `xml:"name,attr"`
+	Tests  int         `xml:"tests,attr"`
+	Fails  int         `xml:"failures,attr"`
+	Errors int         `xml:"errors,attr"`
+	Time   string      `xml:"time,attr"`
+	Cases  []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
+	Out       string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Body    string `xml:",chardata"`
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// WriteJUnit writes one test case per run, grouped by scenario directory.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	suites := map[string]*junitSuite{}
+	var order []string
+	out := junitSuites{Name: "cartwright eval", Time: secs(r.Wall)}
+	for _, run := range r.Runs {
+		name := filepath.Dir(run.File)
+		s := suites[name]
+		if s == nil {
+			s = &junitSuite{Name: name}
+			suites[name] = s
+			order = append(order, name)
+		}
+		c := junitCase{Name: fmt.Sprintf("%s#%d", run.Scenario, run.Trial), Classname: name, Time: secs(run.Wall),
+			Out: fmt.Sprintf("status=%s match=%d charged=%s", run.Status, run.Score.MatchScore, run.Charged)}
+		body := strings.Join(findingStrings(append(append([]Finding(nil), run.Score.Wrong...), run.Score.Failures...)), "\n")
+		switch {
+		case run.Error != "" && (run.Status == StatusCrashed || run.Status == StatusTimeout):
+			c.Error = &junitFailure{Message: run.Reason, Type: run.Status, Body: body}
+			s.Errors++
+			out.Errors++
+		case run.Score.WrongPurchase:
+			c.Failure = &junitFailure{Message: run.Reason, Type: "wrong_purchase", Body: body}
+			s.Fails++
+			out.Fails++
+		case !run.Score.Completed:
+			c.Failure = &junitFailure{Message: run.Reason, Type: "not_completed", Body: body}
+			s.Fails++
+			out.Fails++
+		}
+		s.Tests++
+		out.Tests++
+		s.Cases = append(s.Cases, c)
+	}
+	for _, n := range order {
+		var t time.Duration
+		for _, run := range r.Runs {
+			if filepath.Dir(run.File) == n {
+				t += run.Wall
+			}
+		}
+		suites[n].Time = secs(t)
+		out.Suites = append(out.Suites, *suites[n])
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func findingStrings(fs []Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.String()
+	}
+	return out
+}

@@ -1,0 +1,164 @@
+package evals
+
+import (
+	"sort"
+	"time"
+
+	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/planner"
+	"github.com/cartwright-agent/cartwright/skills"
+)
+
+// Run is one trial of one scenario: what happened and how it scored.
+type Run struct {
+	Scenario string   `json:"scenario"`
+	Title    string   `json:"title,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
+	File     string   `json:"file"`
+	Trial    int      `json:"trial"`
+	Seed     int64    `json:"seed"`
+	Planner  string   `json:"planner"`
+
+	// Status is the runtime's session status ("bought", "declined", …), or
+	// "crashed" / "timeout" when the harness had to stop the run.
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	Score  Score  `json:"score"`
+	// Reason is a one-line account of why the run scored as it did.
+	Reason string `json:"reason"`
+
+	Steps              int              `json:"steps"`
+	MerchantCalls      int              `json:"merchant_calls"`
+	ModelCalls         int              `json:"model_calls"`
+	TokensIn           int              `json:"tokens_in"`
+	TokensOut          int              `json:"tokens_out"`
+	Wall               time.Duration    `json:"wall_ns"`
+	Setup              time.Duration    `json:"setup_ns"`
+	StepTimes          map[string]int64 `json:"step_ns,omitempty"`
+	ConfirmationAsked  bool             `json:"confirmation_asked"`
+	ClarificationAsked bool             `json:"clarification_asked"`
+	Question           string           `json:"question,omitempty"`
+	Charged            skills.Money     `json:"charged"`
+
+	// Detail is the runtime's own account, for --explain and results.json.
+	Detail *RunDetail `json:"detail,omitempty"`
+}
+
+// RunDetail is the runtime's account of a run, trimmed for reports.
+type RunDetail struct {
+	Intent      planner.Intent     `json:"intent"`
+	Considered  []agent.Considered `json:"considered,omitempty"`
+	Basket      agent.Basket       `json:"basket"`
+	Decision    agent.Decision     `json:"decision"`
+	Orders      []skills.Order     `json:"orders,omitempty"`
+	Explanation []string           `json:"explanation,omitempty"`
+	Errors      []string           `json:"errors,omitempty"`
+}
+
+// Summary aggregates runs (overall or for one tag).
+type Summary struct {
+	Label     string `json:"label"`
+	Scenarios int    `json:"scenarios"`
+	Runs      int    `json:"runs"`
+	Completed int    `json:"completed"`
+	Wrong     int    `json:"wrong_purchases"`
+	Errors    int    `json:"errors"`
+	// CompletionRate and WrongPurchaseRate are shares of runs.
+	CompletionRate    float64 `json:"completion_rate"`
+	WrongPurchaseRate float64 `json:"wrong_purchase_rate"`
+	// MeanPriceOptimality is over completed purchases (0 when none).
+	MeanPriceOptimality float64 `json:"mean_price_optimality"`
+	OptimalityRuns      int     `json:"optimality_runs"`
+	MeanMatchScore      float64 `json:"mean_match_score"`
+	// PassK is pass^k with k = the trials per scenario.
+	K     int     `json:"k"`
+	PassK float64 `json:"pass_k"`
+	// Pass1 is pass^1 (mean completion per scenario).
+	Pass1         float64       `json:"pass_1"`
+	Wall          time.Duration `json:"wall_ns"`
+	MeanWall      time.Duration `json:"mean_wall_ns"`
+	MerchantCalls int           `json:"merchant_calls"`
+	ModelCalls    int           `json:"model_calls"`
+	Tokens        int           `json:"tokens"`
+}
+
+// Summarize aggregates runs with k trials per scenario.
+func Summarize(label string, runs []Run, k int) Summary {
+	s := Summary{Label: label, Runs: len(runs), K: k}
+	type tally struct{ n, c int }
+	per := map[string]*tally{}
+	var opt float64
+	var match int
+	for _, r := range runs {
+		t := per[r.Scenario]
+		if t == nil {
+			t = &tally{}
+			per[r.Scenario] = t
+		}
+		t.n++
+		if r.Score.Completed {
+			s.Completed++
+			t.c++
+		}
+		if r.Score.WrongPurchase {
+			s.Wrong++
+		}
+		if r.Error != "" {
+			s.Errors++
+		}
+		if p := r.Score.PriceOptimality; p != nil {
+			opt += *p
+			s.OptimalityRuns++
+		}
+		match += r.Score.MatchScore
+		s.Wall += r.Wall
+		s.MerchantCalls += r.MerchantCalls
+		s.ModelCalls += r.ModelCalls
+		s.Tokens += r.TokensIn + r.TokensOut
+	}
+	s.Scenarios = len(per)
+	if s.Runs > 0 {
+		s.CompletionRate = float64(s.Completed) / float64(s.Runs)
+		s.WrongPurchaseRate = float64(s.Wrong) / float64(s.Runs)
+		s.MeanMatchScore = float64(match) / float64(s.Runs)
+		s.MeanWall = s.Wall / time.Duration(s.Runs)
+	}
+	if s.OptimalityRuns > 0 {
+		s.MeanPriceOptimality = opt / float64(s.OptimalityRuns)
+	}
+	if len(per) > 0 {
+		var pk, p1 float64
+		for _, t := range per {
+			pk += PassK(t.n, t.c, k)
+			p1 += PassK(t.n, t.c, 1)
+		}
+		s.PassK = pk / float64(len(per))
+		s.Pass1 = p1 / float64(len(per))
+	}
+	return s
+}
+
+// ByTag summarizes runs per tag (a run counts under each of its tags),
+// sorted by tag.
+func ByTag(runs []Run, k int) []Summary {
+	groups := map[string][]Run{}
+	for _, r := range runs {
+		tags := r.Tags
+		if len(tags) == 0 {
+			tags = []string{"(untagged)"}
+		}
+		for _, t := range tags {
+			groups[t] = append(groups[t], r)
+		}
+	}
+	names := make([]string, 0, len(groups))
+	for t := range groups {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	out := make([]Summary, 0, len(names))
+	for _, t := range names {
+		out = append(out, Summarize(t, groups[t], k))
+	}
+	return out
+}

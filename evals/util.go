@@ -1,0 +1,5 @@
+package evals
+
+import "sort"
+
+func sortStrings(s []string) { sort.Strings(s) }

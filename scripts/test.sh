@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# test.sh — the project's whole test run, as CI runs it (.ci/run calls it).
+#
+#   bash scripts/test.sh
+#
+# 1. Installs and starts what the tests need, exporting the variables the
+#    helper scripts print (each helper prints only `export …` lines on
+#    stdout): PostgreSQL (CARTWRIGHT_TEST_POSTGRES), PostgreSQL + pgvector
+#    via PGlite (CARTWRIGHT_TEST_PGVECTOR), Chromium (CARTWRIGHT_CHROMIUM).
+#    A helper that fails is reported and its tests skip with their reason;
+#    in CI (CI=true) a failing helper fails the run, so nothing skips there.
+# 2. go vet, a gofmt check, go test ./..., and go test -race on the packages
+#    with concurrency.
+# 3. Stops the servers it started, whatever happened.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$(pwd)"
+
+log() { printf 'test.sh: %s\n' "$*" >&2; }
+
+started=()
+cleanup() {
+	for s in "${started[@]}"; do
+		log "stopping $s"
+		bash "$ROOT/scripts/$s" stop >&2 || log "could not stop $s"
+	done
+}
+trap cleanup EXIT
+
+# listening PORT: is something already serving on 127.0.0.1:PORT?
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# component SCRIPT PORT|-: runs the helper and exports what it prints. A
+# server this run started (its port was free before) is stopped on exit; one
+# that was already running (a developer's) is left alone.
+component() {
+	local script="$1" port="$2" out stoppable=no
+	if [[ ! -f "$ROOT/scripts/$script" ]]; then
+		log "scripts/$script not present: tests needing it will skip"
+		return 0
+	fi
+	if [[ "$port" != - ]] && ! listening "$port"; then
+		stoppable=yes
+	fi
+	log "running scripts/$script"
+	if out="$(bash "$ROOT/scripts/$script")"; then
+		while IFS= read -r line; do
+			if [[ "$line" =~ ^export\ [A-Za-z_][A-Za-z0-9_]*= ]]; then
+				eval "$line"
+				log "  ${line%%=*}"
+			fi
+		done <<<"$out"
+		if [[ "$stoppable" == yes ]]; then
+			started+=("$script")
+		fi
+	else
+		log "scripts/$script failed"
+		if [[ "${CI:-}" == true ]]; then
+			exit 1
+		fi
+	fi
+}
+
+component start-postgres.sh "${CARTWRIGHT_PG_PORT:-55432}"
+component start-pglite.sh "${PGLITE_PORT:-54329}"
+component install-chromium.sh -
+
+log "go vet ./..."
+go vet ./...
+
+log "gofmt check"
+unformatted="$(gofmt -l $(git ls-files --cached --others --exclude-standard '*.go'))"
+if [[ -n "$unformatted" ]]; then
+	log "gofmt needed on:"
+	printf '%s\n' "$unformatted" >&2
+	exit 1
+fi
+
+log "go test ./..."
+go test -count=1 ./...
+
+# Packages with goroutines, locks or shared state: run under the race detector.
+race_pkgs=()
+for p in ./agent/... ./skills/... ./merchants/... ./memory/... ./evals/... ./cmd/...; do
+	if go list "$p" >/dev/null 2>&1; then
+		race_pkgs+=("$p")
+	fi
+done
+log "go test -race ${race_pkgs[*]}"
+go test -race -count=1 "${race_pkgs[@]}"
+
+log "all green"
