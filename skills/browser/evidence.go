@@ -9,38 +9,24 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/cartwright-agent/cartwright/skills"
 )
 
 // Evidence is a screenshot the skill kept of a page the decision rested on:
 // the cart page a quote was read from, the confirmation of an order.
-// Record Path and SHA256 in the audit log; the hash makes the file
-// tamper-evident.
-type Evidence struct {
-	Kind    string    `json:"kind"` // "quote" | "confirmation"
-	QuoteID string    `json:"quote_id"`
-	OrderID string    `json:"order_id,omitempty"`
-	URL     string    `json:"url"`
-	Path    string    `json:"path"`
-	SHA256  string    `json:"sha256"`
-	TakenAt time.Time `json:"taken_at"`
-}
+type Evidence = skills.Evidence
 
-// EvidenceSource is implemented by merchants that keep page evidence. The
-// runtime asks for it by quote id after Quote and Complete:
-//
-//	if es, ok := m.(browser.EvidenceSource); ok { ev := es.Evidence(q.ID) … }
-type EvidenceSource interface {
-	Evidence(quoteID string) []Evidence
-}
+// EvidenceSource is implemented by merchants that keep page evidence; the
+// runtime asks for it by quote id after Quote and Complete.
+type EvidenceSource = skills.EvidenceSource
 
 var _ EvidenceSource = (*Merchant)(nil)
 
-type sessionKey struct{}
-
 // WithSession names the agent session a call belongs to: its screenshots go
-// under EvidenceDir/<session>/<merchant>/<quote id>/.
+// under EvidenceDir/<session>/<merchant>/<quote id>/. It is skills.WithSession.
 func WithSession(ctx context.Context, sessionID string) context.Context {
-	return context.WithValue(ctx, sessionKey{}, sessionID)
+	return skills.WithSession(ctx, sessionID)
 }
 
 func safeName(s string) string {
@@ -63,7 +49,7 @@ func (m *Merchant) evidenceDir(ctx context.Context, quoteID string) string {
 		root = filepath.Join(os.TempDir(), "cartwright-evidence")
 	}
 	parts := []string{root}
-	if s, _ := ctx.Value(sessionKey{}).(string); s != "" {
+	if s := skills.SessionFrom(ctx); s != "" {
 		parts = append(parts, safeName(s))
 	}
 	parts = append(parts, safeName(m.cfg.ID), safeName(quoteID))
