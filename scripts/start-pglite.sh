@@ -35,6 +35,8 @@ running_pid() {
 	pid="$(cat "$PIDFILE")"
 	[[ "$pid" =~ ^[0-9]+$ ]] || return 1
 	kill -0 "$pid" 2>/dev/null || return 1
+	# a recycled PID is not ours: only ever signal a pglite-server
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q pglite-server || return 1
 	echo "$pid"
 }
 

@@ -4,9 +4,11 @@
 // exact brute-force cosine scan over one user's entries.
 //
 // That is the right tool at personal scale — a user has tens to a few
-// thousand memories — and needs no extension. The benchmarks in this
-// package measure where it stops being fine (see BenchmarkSearch); past that,
-// use memory/pgvector.
+// thousand memories — and needs no extension. BenchmarkSearch measures where
+// it stops being fine (top-5 over one user's n entries, 384 dims, 2 shared
+// cores): ~4 ms at 1k, ~55 ms at 10k, 0.6–1.9 s at 100k, where the 160 MB
+// of vectors no longer fit SQLite's page cache. Past a few thousand entries
+// per user, use memory/pgvector. Add is ~0.3–0.7 ms at every size.
 package sqlstore
 
 import (
