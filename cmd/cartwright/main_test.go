@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -230,6 +231,24 @@ func TestMerchantsServe(t *testing.T) {
 	var lines []string
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
+		if len(lines) >= 2 && len(lines) <= 4 {
+			// Each merchant line names its API and its storefront, and the
+			// storefront serves HTML pages while the world runs.
+			f := strings.Fields(sc.Text())
+			if len(f) != 5 || f[3] != "shop" || !strings.HasSuffix(f[4], "/shop/") {
+				t.Errorf("merchant line lacks a storefront URL: %q", sc.Text())
+			} else if f[0] != "brewhouse" {
+				// quickcup's error_rate fault answers some pages with 503
+			} else if resp, err := http.Get(f[4] + "search?q=latte"); err != nil {
+				t.Errorf("storefront %s: %v", f[4], err)
+			} else {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.Contains(string(body), "<html") {
+					t.Errorf("storefront %s: %d %.200s", f[4], resp.StatusCode, body)
+				}
+			}
+		}
 		if len(lines) == 4 { // payment network + 3 merchants
 			cancel()
 		}

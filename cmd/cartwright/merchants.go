@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/cartwright-agent/cartwright/merchants"
+	"github.com/cartwright-agent/cartwright/merchants/storefront"
 )
 
 var merchantsCommand = command{
@@ -28,7 +30,7 @@ func runMerchants(ctx context.Context, s *stdio, args []string) int {
 	case "serve":
 		var world string
 		fs := newFlags("merchants serve", "merchants serve [--world FILE]",
-			"Starts every merchant of the world (the built-in demo world by default) and the\nmock payment network on 127.0.0.1, prints their URLs, and serves until\ninterrupted. Shop there with: cartwright shop --merchant URL --paynet URL \"…\"", helpOut(s, args[1:]))
+			"Starts every merchant of the world (the built-in demo world by default) and the\nmock payment network on 127.0.0.1, prints each merchant's API URL and its\nstorefront URL (HTML pages for people and the browser skill), and serves until\ninterrupted. Shop there with: cartwright shop --merchant URL --paynet URL \"…\"", helpOut(s, args[1:]))
 		fs.StringVar(&world, "world", "", "world file (the `world:` block of the scenario format at top level)")
 		pos, err := parseArgs(fs, args[1:])
 		if err != nil {
@@ -37,7 +39,10 @@ func runMerchants(ctx context.Context, s *stdio, args []string) int {
 		if len(pos) > 0 {
 			return usageError(s, fs, fmt.Errorf("unexpected argument %q", pos[0]))
 		}
-		if err := merchants.Serve(ctx, world, s.out); err != nil {
+		// Every merchant also serves its human storefront (the same back end
+		// as its API) under /shop/: web-only merchants are reached only there.
+		opts := merchants.Options{Mount: storefront.Mount(nil, slog.Default())}
+		if err := merchants.Serve(ctx, world, s.out, opts); err != nil {
 			return errorf(s, "%v", err)
 		}
 		return exitBought
