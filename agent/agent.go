@@ -50,8 +50,52 @@ type Config struct {
 	InfoTTL time.Duration
 	// MaxRounds bounds re-decisions after checkout surprises (default 3).
 	MaxRounds int
+	// MaxClarifications bounds the clarification questions asked per
+	// request (default 3): the planner may have a follow-up question after
+	// an answer, but a conversation must end.
+	MaxClarifications int
 	// Progress, when set, receives a line per step (for a terminal).
 	Progress func(step, msg string)
+	// OnCheckpoint, when set, is called synchronously at each payment
+	// checkpoint (see Checkpoint) with what is durable at that moment. It is
+	// an explicit hook for observers (metrics, tracing) and for tests that
+	// kill the process there to prove a resumed session converges. It must
+	// not call back into the Agent; a slow hook slows the payment.
+	OnCheckpoint func(ctx context.Context, cp Checkpoint)
+}
+
+// Checkpoint is a point in paying one merchant's cart.
+type Checkpoint struct {
+	SessionID string `json:"session_id"`
+	Merchant  string `json:"merchant"`
+	Step      string `json:"step"` // one of the Checkpoint… constants
+}
+
+// Payment checkpoints, in order. At each one the session state says exactly
+// what the comment says; Resume continues from any of them without buying
+// or charging twice.
+const (
+	// CheckpointQuoted: the merchant's quote was verified and recorded.
+	CheckpointQuoted = "quoted"
+	// CheckpointHeld: the wallet hold was taken and recorded.
+	CheckpointHeld = "held"
+	// CheckpointToken: the payment credential was issued and recorded.
+	CheckpointToken = "token"
+	// CheckpointCompleted: the merchant completed the order (it has the
+	// money); the session has not recorded it yet.
+	CheckpointCompleted = "completed"
+	// CheckpointRecorded: the order is recorded; the wallet hold is not
+	// captured yet.
+	CheckpointRecorded = "recorded"
+	// CheckpointCaptured: the wallet captured the hold; the session has not
+	// recorded the capture yet.
+	CheckpointCaptured = "captured"
+)
+
+func (r *run) checkpoint(ctx context.Context, co *checkout, step string) {
+	if h := r.a.cfg.OnCheckpoint; h != nil {
+		h(ctx, Checkpoint{SessionID: r.s.ID, Merchant: co.Merchant, Step: step})
+	}
 }
 
 // Agent runs purchase sessions. It is safe for concurrent use.
@@ -114,6 +158,9 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	}
 	if cfg.MaxRounds <= 0 {
 		cfg.MaxRounds = 3
+	}
+	if cfg.MaxClarifications <= 0 {
+		cfg.MaxClarifications = 3
 	}
 	if err := MigrateSessions(ctx, cfg.Store); err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
@@ -332,25 +379,40 @@ func (r *run) understand(ctx context.Context) (done bool, err error) {
 		if err != nil {
 			return "", err
 		}
-		if in.Clarify != nil && s.Request.Answer == "" && a.cfg.Clarifier != nil {
-			c := in.Clarify
-			s.Result.Clarification = Clarification{Asked: true, Question: c.Question}
-			r.progress("clarify", "%s", c.Question)
-			ans, err := a.cfg.Clarifier.Clarify(ctx, c.Question, c.Options)
+		// Ask while the planner still has a question, at most
+		// MaxClarifications rounds; each new plan sees every reply so far,
+		// one per line, after any reply the request brought along.
+		var answers []string
+		if strings.TrimSpace(s.Request.Answer) != "" {
+			answers = append(answers, s.Request.Answer)
+		}
+		c := &s.Result.Clarification
+		*c = Clarification{Answer: s.Request.Answer}
+		for round := 0; in.Clarify != nil && a.cfg.Clarifier != nil && round < a.cfg.MaxClarifications; round++ {
+			q := in.Clarify
+			if !c.Asked {
+				c.Asked, c.Question = true, q.Question
+			}
+			r.progress("clarify", "%s", q.Question)
+			ans, err := a.cfg.Clarifier.Clarify(ctx, q.Question, q.Options)
 			if err != nil {
 				return "", fmt.Errorf("clarify: %w", err)
 			}
-			s.Result.Clarification.Answer = ans
-			if strings.TrimSpace(ans) != "" {
-				preq.Answer = ans
-				if in, err = r.plan(ctx, preq); err != nil {
-					return "", err
-				}
+			ans = strings.TrimSpace(ans)
+			c.Exchanges = append(c.Exchanges, Exchange{Question: q.Question, Answer: ans})
+			a.audit(ctx, s, "clarification", map[string]any{"round": round + 1, "question": q.Question, "answer": ans})
+			if ans == "" {
+				break // the user said nothing: the run ends needing clarification
 			}
-		} else if in.Clarify != nil {
-			s.Result.Clarification = Clarification{Asked: true, Question: in.Clarify.Question, Answer: s.Request.Answer}
-		} else if s.Request.Answer != "" {
-			s.Result.Clarification.Answer = s.Request.Answer
+			answers = append(answers, ans)
+			preq.Answer = strings.Join(answers, "\n")
+			c.Answer = preq.Answer
+			if in, err = r.plan(ctx, preq); err != nil {
+				return "", err
+			}
+		}
+		if in.Clarify != nil && !c.Asked {
+			c.Asked, c.Question = true, in.Clarify.Question
 		}
 		return summarizeIntent(in), nil
 	})
@@ -359,12 +421,9 @@ func (r *run) understand(ctx context.Context) (done bool, err error) {
 	}
 	s.Result.Intent = in
 	a.audit(ctx, s, "intent", in)
-	if in.Usage != nil {
-		s.Result.Usage = *in.Usage
-	}
 	for _, n := range in.Notes {
 		if n.Source != "" {
-			r.explain("%s (from memory %s)", n.Text, n.Source)
+			r.memoryEffect(ctx, n.Source, n.Text)
 		} else {
 			r.explain("%s", n.Text)
 		}
@@ -381,6 +440,13 @@ func (r *run) understand(ctx context.Context) (done bool, err error) {
 // structure to check, never something to trust.
 func (r *run) plan(ctx context.Context, preq planner.Request) (planner.Intent, error) {
 	in, err := r.a.cfg.Planner.Understand(ctx, preq)
+	if in.Usage != nil { // every model call of the session counts, clarification rounds too
+		u := &r.s.Result.Usage
+		u.Calls += in.Usage.Calls
+		u.TokensIn += in.Usage.TokensIn
+		u.TokensOut += in.Usage.TokensOut
+		u.LatencyMS += in.Usage.LatencyMS
+	}
 	if err != nil {
 		return planner.Intent{}, fmt.Errorf("planner %s: %w", r.a.cfg.Planner.Name(), err)
 	}

@@ -114,12 +114,15 @@ type fakeMerchant struct {
 	failNext  map[string]int          // op → number of 503s to answer
 	hookAfter map[string]func() error // op → runs after the op succeeded
 	decline   bool                    // the card is declined at completion
+	oosAt     map[string]bool         // sku → runs out at completion (reported by line, as ACP does)
+	sessionOf []string                // skills.SessionFrom of every Quote and Complete call
+	evidence  bool                    // keeps evidence of quotes and orders (skills.EvidenceSource)
 }
 
 func newMerchant(id string, net *fakeNet, ship skills.Shipping, coupons []skills.Coupon, products ...skills.Product) *fakeMerchant {
 	m := &fakeMerchant{net: net, products: map[string]skills.Product{}, sessions: map[string]*skills.Quote{},
 		orders: map[string]*skills.Order{}, replies: map[string]any{}, calls: map[string]int{},
-		priceAt: map[string]skills.Money{}, failNext: map[string]int{}, hookAfter: map[string]func() error{}}
+		priceAt: map[string]skills.Money{}, failNext: map[string]int{}, hookAfter: map[string]func() error{}, oosAt: map[string]bool{}}
 	m.info = skills.MerchantInfo{ID: id, Name: strings.ToUpper(id[:1]) + id[1:], Currency: cny, Interface: "api", Shipping: ship, Coupons: coupons,
 		Attributes: map[string][]string{}}
 	cats := map[string]bool{}
@@ -227,6 +230,7 @@ func (m *fakeMerchant) Quote(ctx context.Context, req skills.QuoteRequest) (*ski
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.sessionOf = append(m.sessionOf, skills.SessionFrom(ctx))
 	if r, ok := m.replies[req.IdempotencyKey]; ok && req.IdempotencyKey != "" {
 		q := *r.(*skills.Quote)
 		return &q, nil
@@ -261,6 +265,9 @@ func (m *fakeMerchant) Complete(ctx context.Context, req skills.CompleteRequest)
 	if err := m.enter("complete"); err != nil {
 		return nil, err
 	}
+	m.mu.Lock()
+	m.sessionOf = append(m.sessionOf, skills.SessionFrom(ctx))
+	m.mu.Unlock()
 	o, err := m.complete(req)
 	if err != nil {
 		return nil, err
@@ -304,6 +311,20 @@ func (m *fakeMerchant) complete(req skills.CompleteRequest) (*skills.Order, erro
 			}
 			cp := *q
 			return nil, &skills.QuoteChangedError{Quote: &cp, Reason: "price of " + l.SKU + " changed"}
+		}
+	}
+	// Stock ran out: the session comes back not ready, its message naming
+	// the line by JSONPath, as an ACP merchant answers.
+	for i, l := range q.Lines {
+		if m.oosAt[l.SKU] {
+			delete(m.oosAt, l.SKU)
+			p := m.products[l.SKU]
+			p.Stock = 0
+			m.products[l.SKU] = p
+			cp := *q
+			cp.Status = "not_ready_for_payment"
+			cp.Messages = []skills.Message{{Type: "error", Code: "out_of_stock", Param: fmt.Sprintf("$.line_items[%d]", i), Text: l.Title + ": only 0 left"}}
+			return nil, &skills.QuoteChangedError{Quote: &cp, Reason: "out_of_stock: " + l.Title}
 		}
 	}
 	if m.decline {
@@ -383,7 +404,31 @@ func (m *fakeMerchant) orderCount() int {
 	return len(m.orders)
 }
 
-var _ skills.Merchant = (*fakeMerchant)(nil)
+// Evidence implements skills.EvidenceSource when evidence is on: a "quote"
+// record for every session, a "confirmation" record once it has an order.
+func (m *fakeMerchant) Evidence(quoteID string) []skills.Evidence {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	q, ok := m.sessions[quoteID]
+	if !m.evidence || !ok {
+		return nil
+	}
+	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+	out := []skills.Evidence{{Kind: "quote", QuoteID: quoteID, URL: "http://127.0.0.1/cart/" + quoteID,
+		Path: "/evidence/" + quoteID + "-cart.png", SHA256: sum("cart " + quoteID)}}
+	for _, o := range m.orders {
+		if o.QuoteID == q.ID {
+			out = append(out, skills.Evidence{Kind: "confirmation", QuoteID: quoteID, OrderID: o.ID, URL: "http://127.0.0.1/orders/" + o.ID,
+				Path: "/evidence/" + o.ID + ".png", SHA256: sum("order " + o.ID)})
+		}
+	}
+	return out
+}
+
+var (
+	_ skills.Merchant       = (*fakeMerchant)(nil)
+	_ skills.EvidenceSource = (*fakeMerchant)(nil)
+)
 
 // fixedPlanner returns a fixed intent (the offline planner's language rules
 // are tested in planner/offline; here the runtime is under test). Rank

@@ -28,6 +28,8 @@ const (
 // once. The runtime is the only retry layer; merchant clients should be
 // configured not to retry themselves, or attempts multiply.
 func (r *run) call(ctx context.Context, op string, fn func(context.Context) error) error {
+	// Adapters that keep per-session records (evidence) learn the session.
+	ctx = skills.WithSession(ctx, r.s.ID)
 	delay := r.a.cfg.RetryBackoff
 	for attempt := 0; ; attempt++ {
 		r.count(op, attempt > 0)
@@ -199,3 +201,36 @@ func sortedIDs[V any](m map[string]V) []string {
 }
 
 func sortedKeys[V any](m map[string]V) []string { return sortedIDs(m) }
+
+// collectEvidence records the evidence a merchant kept for a quote (a
+// screenshot of the cart or of the order confirmation) in the result and
+// the audit log, each file once.
+func (r *run) collectEvidence(ctx context.Context, m skills.Merchant, quoteID string) {
+	src, ok := m.(skills.EvidenceSource)
+	if !ok || quoteID == "" {
+		return
+	}
+	var list []skills.Evidence
+	if err := safeCall(ctx, func(context.Context) error { list = src.Evidence(quoteID); return nil }); err != nil {
+		r.errorf("evidence for quote %s: %v", quoteID, err)
+		return
+	}
+	for _, e := range list {
+		dup := false
+		for _, have := range r.s.Result.Evidence {
+			if have.Kind == e.Kind && have.QuoteID == e.QuoteID && have.Path == e.Path && have.SHA256 == e.SHA256 {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		if e.QuoteID == "" {
+			e.QuoteID = quoteID
+		}
+		r.s.Result.Evidence = append(r.s.Result.Evidence, e)
+		r.a.audit(ctx, r.s, "evidence", map[string]any{"kind": e.Kind, "quote": e.QuoteID, "order": e.OrderID,
+			"path": e.Path, "sha256": e.SHA256, "url": e.URL, "taken_at": e.TakenAt})
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/cartwright-agent/cartwright/agent/bundle"
@@ -182,6 +184,7 @@ func (r *run) decide(ctx context.Context) (done bool, err error) {
 	for _, e := range sol.Explanation {
 		r.explain("%s%s", prefix, e)
 	}
+	r.explainMemoryChoices(ctx, sol, open)
 	s.Result.Basket.Baseline = sol.Baseline.Total // of the latest decision: what was still available
 	s.Solution = sol
 	if s.Planned == nil {
@@ -216,6 +219,49 @@ func (r *run) decide(ctx context.Context) (done bool, err error) {
 	r.progress("bundle", "plan: %s across %d merchant(s)", sol.Basket.Total, len(sol.Basket.Carts))
 	s.Phase = phasePaying
 	return false, r.save(ctx)
+}
+
+// explainMemoryChoices names the memory entry behind every choice memory
+// moved: a chosen offer memory ranked up, or memory's favourite passed over
+// because another basket cost less (rank only breaks ties on cost).
+func (r *run) explainMemoryChoices(ctx context.Context, sol *bundle.Solution, open []int) {
+	s := r.s
+	find := func(item int, merchant, sku string) *Considered {
+		for ci := range s.Result.Considered {
+			c := &s.Result.Considered[ci]
+			if c.Item == item && c.Product.Merchant == merchant && c.Product.SKU == sku {
+				return c
+			}
+		}
+		return nil
+	}
+	chosen := map[int]string{}
+	for _, cart := range sol.Basket.Carts {
+		for _, l := range cart.Lines {
+			item := open[l.Item]
+			chosen[item] = offerKey(l.Offer.Merchant, l.Offer.SKU)
+			if c := find(item, l.Offer.Merchant, l.Offer.SKU); c != nil && c.Source != "" {
+				r.memoryEffect(ctx, c.Source, fmt.Sprintf("items[%d]: chose %s at %s, ranked %d by preference: %s", item, c.Product.SKU, c.Product.Merchant, c.Rank+1, c.Why))
+			}
+		}
+	}
+	for _, item := range open {
+		for _, c := range s.Result.Considered {
+			if c.Item != item || !c.Accepted || c.Rank != 0 || c.Source == "" || chosen[item] == offerKey(c.Product.Merchant, c.Product.SKU) {
+				continue
+			}
+			if _, ok := chosen[item]; ok {
+				r.memoryEffect(ctx, c.Source, fmt.Sprintf("items[%d]: memory favoured %s at %s (%s), but %s made the basket cheaper", item, c.Product.SKU, c.Product.Merchant, c.Why, chosen[item]))
+			}
+		}
+	}
+}
+
+// memoryEffect records a decision memory made or moved, with the entry's
+// id, in the explanation and the audit log.
+func (r *run) memoryEffect(ctx context.Context, source, text string) {
+	r.explain("%s (from memory %s)", text, source)
+	r.a.audit(ctx, r.s, "memory", map[string]any{"source": source, "effect": text})
 }
 
 // factReject says why a once-accepted offer can no longer be used.
@@ -262,6 +308,9 @@ func (r *run) quoteAll(ctx context.Context, cur []*checkout) (changed bool, err 
 			if err := r.save(ctx); err != nil {
 				return "", err
 			}
+			if ok {
+				r.checkpoint(ctx, co, CheckpointQuoted)
+			}
 		}
 		return strings.Join(notes, "; "), nil
 	})
@@ -283,6 +332,9 @@ func (r *run) quote(ctx context.Context, co *checkout) (ok bool, note string, er
 		q, err = m.Quote(c, req)
 		return err
 	})
+	if q != nil {
+		r.collectEvidence(ctx, m, q.ID)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, "", ctx.Err()
@@ -310,6 +362,9 @@ func (r *run) quote(ctx context.Context, co *checkout) (ok bool, note string, er
 			q, err = m.Quote(c, req)
 			return err
 		})
+		if q != nil {
+			r.collectEvidence(ctx, m, q.ID)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return false, "", ctx.Err()
@@ -396,14 +451,28 @@ func unrequested(co *checkout, q *skills.Quote) []skills.QuoteLine {
 	return extra
 }
 
+// lineSKU resolves a message's param to the SKU of the quote line it names:
+// a JSONPath into the checkout's line items ("$.line_items[1]", as ACP
+// sends it), a line id, or the SKU itself. "" when it names no line.
 func lineSKU(q *skills.Quote, param string) string {
+	if param == "" {
+		return ""
+	}
+	if m := lineIndex.FindStringSubmatch(param); m != nil {
+		if i, err := strconv.Atoi(m[1]); err == nil && i >= 0 && i < len(q.Lines) {
+			return q.Lines[i].SKU
+		}
+	}
 	for _, l := range q.Lines {
-		if param != "" && (strings.Contains(param, l.ID) && l.ID != "" || param == l.SKU) {
+		if l.ID != "" && (param == l.ID || strings.Contains(param, "'"+l.ID+"'") || strings.Contains(param, `"`+l.ID+`"`)) || param == l.SKU {
 			return l.SKU
 		}
 	}
 	return ""
 }
+
+// lineIndex matches a JSONPath to one line item by position.
+var lineIndex = regexp.MustCompile(`line_items\[(\d+)\]`)
 
 // basketKey identifies exactly what an authorisation was for.
 func basketKey(round int, cos []*checkout) string {
@@ -550,6 +619,7 @@ func (r *run) holdAll(ctx context.Context, cur []*checkout) (done bool, err erro
 			if err := r.save(ctx); err != nil {
 				return "", err
 			}
+			r.checkpoint(ctx, co, CheckpointHeld)
 		}
 		return fmt.Sprintf("%d hold(s)", len(cur)), nil
 	})
@@ -630,6 +700,7 @@ func (r *run) complete(ctx context.Context, co *checkout) (changed bool, fatal, 
 			if err := r.save(ctx); err != nil {
 				return false, nil, err
 			}
+			r.checkpoint(ctx, co, CheckpointToken)
 		}
 		mctx, cancel := context.WithTimeout(ctx, r.a.cfg.MerchantTimeout)
 		defer cancel()
@@ -640,20 +711,20 @@ func (r *run) complete(ctx context.Context, co *checkout) (changed bool, fatal, 
 				Address: s.Result.Intent.Delivery, IdempotencyKey: r.key(co, "complete")})
 			return err
 		})
+		r.collectEvidence(ctx, m, co.Quote.ID)
 		var qc *skills.QuoteChangedError
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
 			return false, nil, ctx.Err()
 		case errors.As(err, &qc):
-			r.learnChange(ctx, co, m, qc)
+			r.learnChange(ctx, co, m, qc, false)
 			r.releaseHold(ctx, co)
 			return true, nil, r.save(ctx)
 		case errors.Is(err, skills.ErrOutOfStock):
-			for _, l := range co.Lines {
-				s.Facts[offerKey(co.Merchant, l.SKU)] = fact{OutOfStock: true}
-			}
-			r.explain("%s ran out of stock at completion", co.Merchant)
+			// Which line ran out? The merchant's current cart says; only
+			// when it cannot tell is every line of this cart given up.
+			r.learnChange(ctx, co, m, &skills.QuoteChangedError{Reason: "out of stock: " + err.Error()}, true)
 			r.releaseHold(ctx, co)
 			return true, nil, r.save(ctx)
 		case errors.Is(err, skills.ErrPaymentDeclined):
@@ -674,6 +745,7 @@ func (r *run) complete(ctx context.Context, co *checkout) (changed bool, fatal, 
 			r.errorf("completion at %s: %v", co.Merchant, err)
 			return false, nil, fmt.Errorf("%w: %s: %w", errUnsettled, co.Merchant, err)
 		}
+		r.checkpoint(ctx, co, CheckpointCompleted)
 		if order.Total.Currency != co.Held.Currency || order.Total.Minor > co.Held.Minor {
 			// A merchant reported more than was authorised: keep the hold's
 			// amount as the cap and fail the basket.
@@ -685,11 +757,13 @@ func (r *run) complete(ctx context.Context, co *checkout) (changed bool, fatal, 
 		if err := r.save(ctx); err != nil {
 			return false, nil, err
 		}
+		r.checkpoint(ctx, co, CheckpointRecorded)
 	}
 	if co.State == coCompleted {
 		if err := r.a.cfg.Wallet.Capture(ctx, r.key(co, "capture"), co.HoldID, co.Order.Total); err != nil {
 			return false, nil, fmt.Errorf("wallet capture for %s: %w", co.Merchant, err)
 		}
+		r.checkpoint(ctx, co, CheckpointCaptured)
 		co.Captured, co.State = co.Order.Total, coCaptured
 		s.Result.Orders = append(s.Result.Orders, *co.Order)
 		r.recharge()
@@ -704,8 +778,12 @@ func (r *run) complete(ctx context.Context, co *checkout) (changed bool, fatal, 
 	return false, nil, nil
 }
 
-// learnChange records what a QuoteChangedError revealed.
-func (r *run) learnChange(ctx context.Context, co *checkout, m skills.Merchant, qc *skills.QuoteChangedError) {
+// learnChange records what a QuoteChangedError revealed: a line whose
+// price moved gets its new price, a line that ran out is out of stock — only
+// that SKU, so the merchant's other lines stay in play for the re-decision.
+// When nothing specific can be learnt, the merchant is left out
+// (stockOut: every line of the cart is marked out of stock instead).
+func (r *run) learnChange(ctx context.Context, co *checkout, m skills.Merchant, qc *skills.QuoteChangedError, stockOut bool) {
 	s := r.s
 	r.explain("%s changed the quote at completion: %s", co.Merchant, qc.Reason)
 	q := qc.Quote
@@ -742,12 +820,20 @@ func (r *run) learnChange(ctx context.Context, co *checkout, m skills.Merchant, 
 			if msg.Code == "out_of_stock" {
 				if sku := lineSKU(q, msg.Param); sku != "" {
 					s.Facts[offerKey(co.Merchant, sku)] = fact{OutOfStock: true}
+					r.explain("%s: %s is out of stock; only that line is given up", co.Merchant, sku)
 					learnt = true
 				}
 			}
 		}
 	}
-	if !learnt { // nothing specific: do not try this merchant again
+	switch {
+	case learnt:
+	case stockOut: // out of stock, but which line is unknown: none of them
+		for _, l := range co.Lines {
+			s.Facts[offerKey(co.Merchant, l.SKU)] = fact{OutOfStock: true}
+		}
+		r.explain("%s ran out of stock at completion", co.Merchant)
+	default: // nothing specific: do not try this merchant again
 		s.Facts[co.Merchant] = fact{Excluded: "changed the quote at completion: " + qc.Reason}
 	}
 }

@@ -54,6 +54,9 @@ type Result struct {
 	Explanation   []string           `json:"explanation"`
 	Errors        []string           `json:"errors,omitempty"`
 	Refunds       []skills.Refund    `json:"refunds,omitempty"`
+	// Evidence lists what merchant adapters kept of the pages a quote or an
+	// order rested on (skills.EvidenceSource), with each file's hash.
+	Evidence []skills.Evidence `json:"evidence,omitempty"`
 }
 
 // CallCounts breaks merchant round trips down by operation.
@@ -110,6 +113,8 @@ type Considered struct {
 	Rank     int            `json:"rank"`             // soft-preference rank among accepted (0 best)
 	Score    int            `json:"score,omitempty"`
 	Why      string         `json:"why,omitempty"` // the planner's ranking reason
+	// Source is the memory entry that moved this offer's rank, when one did.
+	Source string `json:"memory,omitempty"`
 }
 
 // Confirmation says whether the user was asked and what they said.
@@ -118,11 +123,20 @@ type Confirmation struct {
 	Approved bool `json:"approved"`
 }
 
-// Clarification says whether a question was asked and the answer.
+// Clarification says whether a question was asked and the answer: the
+// first question, and every reply (one per line, a pre-answer first).
+// Exchanges lists each round asked through the Clarifier.
 type Clarification struct {
-	Asked    bool   `json:"asked"`
-	Question string `json:"question,omitempty"`
-	Answer   string `json:"answer,omitempty"`
+	Asked     bool       `json:"asked"`
+	Question  string     `json:"question,omitempty"`
+	Answer    string     `json:"answer,omitempty"`
+	Exchanges []Exchange `json:"exchanges,omitempty"`
+}
+
+// Exchange is one clarification question and the user's reply.
+type Exchange struct {
+	Question string `json:"question"`
+	Answer   string `json:"answer"`
 }
 
 // Step is one pipeline step's record.

@@ -142,10 +142,12 @@ func (r *run) searchAndCompare(ctx context.Context) (done bool, err error) {
 		Accepted bool         `json:"accepted"`
 		Reason   string       `json:"reason,omitempty"`
 		Rank     int          `json:"rank"`
+		Why      string       `json:"why,omitempty"`
+		Source   string       `json:"memory,omitempty"`
 	}
 	recs := make([]offerRec, len(considered))
 	for i, c := range considered {
-		recs[i] = offerRec{c.Item, c.Product.Merchant, c.Product.SKU, c.Product.Price, c.Accepted, c.Reason, c.Rank}
+		recs[i] = offerRec{c.Item, c.Product.Merchant, c.Product.SKU, c.Product.Price, c.Accepted, c.Reason, c.Rank, c.Why, c.Source}
 	}
 	r.a.audit(ctx, s, "offers", recs)
 	for ii, it := range in.Items {
@@ -204,7 +206,8 @@ func (r *run) rank(ctx context.Context, cs []Considered) error {
 		for ci, c := range cs {
 			if c.Item == ii && c.Accepted {
 				idx[c.Product.Merchant+"/"+c.Product.SKU] = ci
-				offers = append(offers, planner.Offer{Product: c.Product, Item: ii})
+				offers = append(offers, planner.Offer{Product: c.Product, Item: ii,
+					ETADays: r.s.Infos[c.Product.Merchant].Shipping.ETADays})
 			}
 		}
 		if len(offers) == 0 {
@@ -230,6 +233,9 @@ func (r *run) rank(ctx context.Context, cs []Considered) error {
 				continue
 			}
 			cs[ci].Rank, cs[ci].Score, cs[ci].Why = next, rk.Score, rk.Reason
+			if rk.Source != "" && r.remembers(rk.Source) {
+				cs[ci].Source = rk.Source
+			}
 			next++
 		}
 		for _, o := range offers {
@@ -240,6 +246,17 @@ func (r *run) rank(ctx context.Context, cs []Considered) error {
 		}
 	}
 	return nil
+}
+
+// remembers reports whether id names a memory entry recalled for this
+// session: a planner may cite only what it was given.
+func (r *run) remembers(id string) bool {
+	for _, m := range r.s.Memory {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func rejectSummary(cs []Considered, item int) string {

@@ -178,6 +178,16 @@ func (p *Planner) finalize(req planner.Request, st *reqState, x *vindex, facts [
 		}
 	}
 
+	if in.Delivery != nil && in.Delivery.Phone == "" {
+		for _, f := range facts {
+			if f.phone != "" {
+				in.Delivery.Phone = f.phone
+				note("recipient phone from memory", f.id)
+				break
+			}
+		}
+	}
+
 	in.Sort = planner.SortCheapest
 	if len(st.sorts) > 0 {
 		in.Sort = st.sorts[0]
@@ -408,6 +418,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 	if spec.Query == "" && spec.Category != "" {
 		spec.Query = spec.Category
 	}
+	spec.Query = withValues(spec.Query, spec.Attributes)
 
 	// memory
 	for _, f := range facts {
@@ -514,6 +525,10 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			spec.PreferBrands = appendUnique(spec.PreferBrands, f.preferBrand)
 			note("prefer brand "+f.preferBrand, f.id)
 		}
+	}
+
+	if txt := standardMilk(&spec, cat, x); txt != "" {
+		note(txt, "")
 	}
 
 	// required attributes
@@ -792,4 +807,97 @@ func plural(w string) string {
 		return w[:len(w)-1] + "ies"
 	}
 	return w + "s"
+}
+
+// withValues adds to a search query the hard attribute values it lacks, in
+// the catalog's own words: "credit … to my China Unicom phone" searches
+// "credit china unicom 50", so a catalog that never says "credit" is still
+// searched by what every acceptable product carries. Every product the
+// hard filters accept has these values, so they only raise its place in a
+// merchant's results. One-letter values ("m") are left out: they match
+// nearly anything.
+func withValues(query string, attrs map[string]string) string {
+	have := map[string]bool{}
+	for _, w := range strings.Fields(strings.ToLower(query)) {
+		have[w] = true
+		have[singular(w)] = true
+	}
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := query
+	for _, k := range keys {
+		v := strings.ToLower(strings.TrimSpace(attrs[k]))
+		if len([]rune(v)) < 2 {
+			continue
+		}
+		missing := false
+		for _, w := range strings.Fields(v) {
+			if !have[w] && !have[singular(w)] {
+				missing = true
+			}
+		}
+		if !missing {
+			continue
+		}
+		out = strings.TrimSpace(out + " " + v)
+		for _, w := range strings.Fields(v) {
+			have[w] = true
+		}
+	}
+	return out
+}
+
+// standardMilk: a made-to-order drink named without its milk ("two medium
+// cappuccinos") is the standard drink, made with the regular milk or none,
+// as a counter would make it; an oat, soy or skim version is a variant the
+// customer asks for by name. The rule steps aside when anything already
+// speaks for the milk: the request or an answer names one, a memory
+// preference ranks one, or a diet excludes the regular milk (a lactose
+// intolerant customer's latte is a plant-milk latte).
+func standardMilk(spec *planner.ItemSpec, cat string, x *vindex) string {
+	const key = "milk"
+	if !isDrink(*spec) || cat == "" || !x.keyFits(cat, key) {
+		return ""
+	}
+	if _, said := lookup(spec.Attributes, key); said {
+		return ""
+	}
+	if _, pref := lookup(spec.Prefer, key); pref {
+		return ""
+	}
+	regular := ""
+	for _, c := range synonyms["regular milk"] {
+		if got, ok := x.has(c.key, c.val); ok && strings.EqualFold(got.key, key) {
+			regular = got.val
+			break
+		}
+	}
+	if regular == "" {
+		return ""
+	}
+	for _, v := range spec.ExcludeAttributes[key] {
+		if strings.EqualFold(v, regular) {
+			return ""
+		}
+	}
+	none, _ := x.noneValue(key)
+	var variants []string
+	for _, v := range x.values(key) {
+		if !strings.EqualFold(v, regular) && !strings.EqualFold(v, none) {
+			variants = append(variants, v)
+		}
+	}
+	if len(variants) == 0 {
+		return ""
+	}
+	if spec.ExcludeAttributes == nil {
+		spec.ExcludeAttributes = map[string][]string{}
+	}
+	for _, v := range variants {
+		spec.ExcludeAttributes[key] = appendUnique(spec.ExcludeAttributes[key], v)
+	}
+	return fmt.Sprintf("no milk named: the standard %s with %s milk (or none); %s versions only when asked for", spec.Attributes["drink"], regular, strings.Join(variants, ", "))
 }

@@ -28,6 +28,7 @@ type fact struct {
 	address       *skills.Address
 	place         string // office | home | … ("" = the default address)
 	name          string
+	phone         string // "my phone number is …"
 	usual         string // "my usual is …"
 	liked         string // history: something the user liked (+) or disliked (−)
 	likedScore    int
@@ -57,6 +58,7 @@ var (
 
 var usualRe = regexp.MustCompile(`(?i)\busual\b(?:\s+order)?\s*(?:is|=|:|-)?\s*(.+)$`)
 var nameRe = regexp.MustCompile(`(?i)\bmy name is\s+([\p{L} .'-]+)`)
+var phoneRe = regexp.MustCompile(`(?i)\bmy (?:phone|mobile|cell|telephone)(?: number)? is\s+(\+?\d[\d\s().-]*\d)`)
 var addrRe = regexp.MustCompile(`(?i)(?::|\bis at\b|\bat\b|\bto\b|\bis\b)\s*([^:]*\d[^:]*)$`)
 
 // parseMemory reads memory entries into facts, in entry order.
@@ -230,6 +232,11 @@ func parseFact(id, kind, text string, x *vindex) []fact {
 	if m := nameRe.FindStringSubmatch(text); m != nil {
 		f := base
 		f.name = strings.TrimSpace(strings.TrimRight(m[1], ". "))
+		out = append(out, f)
+	}
+	if m := phoneRe.FindStringSubmatch(text); m != nil && phoneLike(m[1]) {
+		f := base
+		f.phone = strings.TrimSpace(m[1])
 		out = append(out, f)
 	}
 	if strings.ContainsAny(text, "0123456789") && (containsAny(low, addressMarkers) != "" || streetWord.MatchString(text)) {

@@ -35,6 +35,14 @@
 //     after the product ("for my husband") go to Fit.
 //   - "sorry, make it …", "scratch that", "actually, I mean …": the items
 //     after the correction replace those before it.
+//   - a made-to-order drink named without its milk ("a cappuccino") is the
+//     standard one: regular milk or none; oat, soy, skim … only when the
+//     request, an answer or memory says so (a diet that excludes the
+//     regular milk lifts the rule).
+//   - the search query adds the hard attribute values it lacks, in the
+//     catalog's words ("credit for China Unicom" searches "china unicom").
+//   - a delivery address is read with its country (name or ISO code) and a
+//     phone number; "my phone number is …" in memory fills a missing phone.
 //   - Request.Answer may hold several replies, one per line, applied in
 //     order to the questions asked (at most maxReplies).
 package offline

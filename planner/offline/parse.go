@@ -585,7 +585,12 @@ func appendUnique(s []string, v string) []string {
 	return append(s, v)
 }
 
-// parseAddress reads "18 Keyuan Rd, Nanshan, Shenzhen 518057".
+// parseAddress reads "18 Keyuan Rd, Nanshan, Shenzhen 518057, China,
+// phone +86 138 0013 8000": comma-separated parts, a postal code (its own
+// part or trailing the city), a country (a name or ISO code, after the
+// street), a phone number (labelled "phone"/"tel"/"mobile", or a part made of
+// at least seven digits and phone punctuation) and an e-mail address.
+// Storefront checkouts require the country and the phone.
 func parseAddress(s string) *skills.Address {
 	s = strings.TrimSpace(strings.Trim(s, " .;"))
 	if s == "" {
@@ -600,6 +605,32 @@ func parseAddress(s string) *skills.Address {
 	for _, p := range parts {
 		if p == "" {
 			continue
+		}
+		// a phone or an e-mail may trail another part: "Shenzhen tel 138…"
+		if m := labelledPhone.FindStringSubmatchIndex(p); m != nil && a.Phone == "" && phoneLike(p[m[2]:m[3]]) {
+			a.Phone = strings.TrimSpace(p[m[2]:m[3]])
+			if p = strings.TrimSpace(p[:m[0]]); p == "" {
+				continue
+			}
+		}
+		if m := emailRe.FindStringIndex(p); m != nil && a.Email == "" {
+			a.Email = p[m[0]:m[1]]
+			if p = strings.TrimSpace(strings.TrimSpace(p[:m[0]]) + " " + strings.TrimSpace(p[m[1]:])); p == "" {
+				continue
+			}
+		}
+		if len(rest) > 0 && a.Phone == "" && phoneLike(p) {
+			a.Phone = p
+			continue
+		}
+		if len(rest) > 0 && a.Country == "" {
+			if c, ok := countryCode(p); ok {
+				a.Country = c
+				continue
+			}
+		}
+		if c, ok := countryCode(p); ok && c == a.Country {
+			continue // "Hong Kong, HK": said twice
 		}
 		if postal.MatchString(p) && a.PostalCode == "" && len(rest) > 0 {
 			a.PostalCode = p
@@ -622,6 +653,47 @@ func parseAddress(s string) *skills.Address {
 		a.Line2 = strings.Join(rest[1:len(rest)-1], ", ")
 	}
 	return a
+}
+
+// labelledPhone finds "phone: +86 138 0013 8000", "tel 0755-8888 8888".
+var labelledPhone = regexp.MustCompile(`(?i)\b(?:phone(?:\s+number)?|tel|telephone|mobile|cell)\b\.?\s*(?:no\.?|number)?\s*(?::|is)?\s*(\+?\(?\d[\d\s().-]*\d)`)
+
+var emailRe = regexp.MustCompile(`[\w.+-]+@[\w-]+(?:\.[\w-]+)+`)
+
+// phoneLike: at least seven digits, only digits and phone punctuation.
+func phoneLike(s string) bool {
+	s = strings.TrimSpace(s)
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0, r == ' ', r == '-', r == '(', r == ')', r == '.':
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
+}
+
+// countries maps country names and codes, as people write them in an
+// address, to ISO 3166-1 alpha-2 codes.
+var countries = map[string]string{
+	"china": "CN", "cn": "CN", "prc": "CN", "people's republic of china": "CN", "中国": "CN", "mainland china": "CN",
+	"hong kong": "HK", "hk": "HK", "macau": "MO", "macao": "MO", "taiwan": "TW", "tw": "TW",
+	"singapore": "SG", "sg": "SG", "japan": "JP", "jp": "JP", "korea": "KR", "south korea": "KR", "kr": "KR",
+	"united states": "US", "united states of america": "US", "usa": "US", "us": "US", "u.s.": "US", "u.s.a.": "US",
+	"united kingdom": "GB", "uk": "GB", "gb": "GB", "great britain": "GB", "england": "GB",
+	"germany": "DE", "france": "FR", "fr": "FR", "canada": "CA", "australia": "AU", "au": "AU",
+	"india": "IN", "malaysia": "MY", "thailand": "TH",
+	// two-letter codes that are also US states or words (CA, DE, IN, …)
+	// are left out: "San Francisco, CA" is not in Canada
+}
+
+// countryCode reads a part that is only a country ("China", "CN").
+func countryCode(p string) (string, bool) {
+	c, ok := countries[strings.ToLower(strings.TrimSpace(p))]
+	return c, ok
 }
 
 var postal = regexp.MustCompile(`^\d{4,6}$`)

@@ -19,7 +19,8 @@ type wantItem struct {
 	attrs    map[string]string // each must be in Attributes
 	noAttrs  []string          // keys that must not be in Attributes
 	excl     map[string][]string
-	terms    []string // each must be in ExcludeTerms
+	notExcl  map[string][]string // each value must NOT be in ExcludeAttributes
+	terms    []string            // each must be in ExcludeTerms
 	brand    string
 	exBrands []string
 	unit     string // MaxUnitPrice as "20.00 CNY"
@@ -134,6 +135,13 @@ func check(t *testing.T, in planner.Intent, w want) {
 			for _, v := range vs {
 				if !contains(it.ExcludeAttributes[k], v) {
 					t.Errorf("items[%d].exclude_attributes[%s] = %q lacks %q", i, k, it.ExcludeAttributes[k], v)
+				}
+			}
+		}
+		for k, vs := range wi.notExcl {
+			for _, v := range vs {
+				if contains(it.ExcludeAttributes[k], v) {
+					t.Errorf("items[%d].exclude_attributes[%s] = %q, must not hold %q", i, k, it.ExcludeAttributes[k], v)
 				}
 			}
 		}
@@ -424,6 +432,19 @@ var phrasings = []phrasing{
 	{name: "ellipsis sizes", text: "one large latte and one small", want: want{items: []wantItem{{qty: 1, attrs: map[string]string{"size": "large", "drink": "latte"}}, {qty: 1, attrs: map[string]string{"size": "small", "drink": "latte"}}}}},
 	{name: "ellipsis top-ups", text: "Top up 50 yuan on China Mobile and 100 yuan on China Telecom", want: want{items: []wantItem{{attrs: map[string]string{"amount": "50", "carrier": "china mobile"}}, {attrs: map[string]string{"amount": "100", "carrier": "china telecom"}}}}},
 	{name: "correction", text: "two large hot Americanos... sorry, make it two medium cappuccinos, under 50 yuan", want: want{budget: "50.00 CNY", items: one(wantItem{qty: 2, attrs: map[string]string{"drink": "cappuccino", "size": "medium"}}), noteHas: "corrects itself"}},
+	{name: "office run: correction and standard milk", text: "Office run: two large hot Americanos... sorry, make it two medium cappuccinos and two medium oat milk lattes",
+		want: want{noteHas: "corrects itself", items: []wantItem{
+			{qty: 2, attrs: map[string]string{"drink": "cappuccino", "size": "medium"}, noAttrs: []string{"milk"},
+				excl: map[string][]string{"milk": {"oat", "soy", "skim", "almond", "coconut"}}, notExcl: map[string][]string{"milk": {"whole", "none"}}},
+			{qty: 2, attrs: map[string]string{"drink": "latte", "size": "medium", "milk": "oat"}}}}},
+	{name: "standard milk keeps a diet's exclusions", text: "a medium cappuccino", memory: []string{"I'm allergic to nuts"},
+		want: want{items: one(wantItem{excl: map[string][]string{"milk": {"almond", "oat", "soy"}}, notExcl: map[string][]string{"milk": {"whole"}}}), source: "m1"}},
+	{name: "lactose intolerant: plant milks stay allowed", text: "a medium latte", memory: []string{"I am lactose intolerant"},
+		want: want{items: one(wantItem{excl: map[string][]string{"milk": {"whole", "skim"}}, notExcl: map[string][]string{"milk": {"oat", "soy"}}}), source: "m1"}},
+	{name: "memory's milk preference replaces the standard", text: "a medium latte", memory: []string{"I prefer oat milk"},
+		want: want{items: one(wantItem{prefer: map[string]string{"milk": "oat"}, notExcl: map[string][]string{"milk": {"oat"}}}), source: "m1"}},
+	{name: "credit searched in catalog words", text: "Add 50 yuan of credit to my China Unicom phone",
+		want: want{items: one(wantItem{query: "china unicom", attrs: map[string]string{"carrier": "china unicom"}})}},
 	{name: "make it iced is not a correction", text: "a large latte, make it iced", want: want{items: one(wantItem{attrs: map[string]string{"temperature": "iced", "size": "large"}})}},
 	{name: "trailing value goes to last item", text: "a 65W charger and a USB-C cable, 1m", want: want{items: []wantItem{{noAttrs: []string{"length"}}, {attrs: map[string]string{"length": "1m"}}}}},
 	{name: "trailing exclusion goes to all", text: "a power bank and a charger, no Anker", want: want{items: []wantItem{{exBrands: []string{"Anker"}}, {exBrands: []string{"Anker"}}}}},
@@ -462,4 +483,47 @@ func TestUnderstandPhrasings(t *testing.T) {
 		})
 	}
 	t.Logf("%d phrasings", len(phrasings))
+}
+
+func TestParseAddress(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want skills.Address
+	}{
+		{"18 Keyuan Rd, Nanshan, Shenzhen 518057", skills.Address{Line1: "18 Keyuan Rd", Line2: "Nanshan", City: "Shenzhen", PostalCode: "518057"}},
+		{"18 Keyuan Rd, Shenzhen 518057, China, +86 138 0013 8000",
+			skills.Address{Line1: "18 Keyuan Rd", City: "Shenzhen", PostalCode: "518057", Country: "CN", Phone: "+86 138 0013 8000"}},
+		{"5 Queen's Rd, Central, Hong Kong, HK, tel: 2345 6789",
+			skills.Address{Line1: "5 Queen's Rd", City: "Central", Country: "HK", Phone: "2345 6789"}},
+		{"1 Main St, San Francisco, CA, 94105, USA, phone (415) 555-0100, ann@example.com",
+			skills.Address{Line1: "1 Main St", Line2: "San Francisco", City: "CA", PostalCode: "94105", Country: "US", Phone: "(415) 555-0100", Email: "ann@example.com"}},
+		{"Room 301, 8 Jianguo Rd, Beijing, CN", skills.Address{Line1: "Room 301", Line2: "8 Jianguo Rd", City: "Beijing", Country: "CN"}},
+	} {
+		got := parseAddress(tc.in)
+		if got == nil || *got != tc.want {
+			t.Errorf("parseAddress(%q)\n got %+v\nwant %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestAddressCountryAndPhoneReachTheIntent(t *testing.T) {
+	p := New(Config{AnySize: true})
+	in, err := p.Understand(context.Background(), planner.Request{Text: "a latte, deliver to 18 Keyuan Rd, Shenzhen, China",
+		Vocabulary: demoVocab(), Memory: mem([]string{"profile:My phone number is 138 0013 8000"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := in.Delivery
+	if d == nil || d.Country != "CN" || d.Phone != "138 0013 8000" || d.City != "Shenzhen" {
+		t.Fatalf("delivery %+v, want Shenzhen, CN, phone from memory", d)
+	}
+	found := false
+	for _, n := range in.Notes {
+		if n.Source == "m1" && strings.Contains(n.Text, "phone") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no note names memory m1 for the phone: %+v", in.Notes)
+	}
 }
