@@ -200,6 +200,18 @@ func (r *run) accepts(item int, p skills.Product) (bool, string) {
 // it drops keep their place after the ranked ones.
 func (r *run) rank(ctx context.Context, cs []Considered) error {
 	in := r.s.Result.Intent
+	// Rank may call a model; its calls count like the understanding calls.
+	if rep, ok := r.a.cfg.Planner.(planner.SessionUsageReporter); ok {
+		before := rep.SessionUsage(in)
+		defer func() {
+			after := rep.SessionUsage(in)
+			u := &r.s.Result.Usage
+			u.Calls += after.Calls - before.Calls
+			u.TokensIn += after.TokensIn - before.TokensIn
+			u.TokensOut += after.TokensOut - before.TokensOut
+			u.LatencyMS += after.LatencyMS - before.LatencyMS
+		}()
+	}
 	for ii := range in.Items {
 		var offers []planner.Offer
 		idx := map[string]int{}

@@ -211,6 +211,13 @@ type Planner interface {
 	Rank(ctx context.Context, in Intent, item int, offers []Offer, memory []MemoryItem) ([]Ranked, error)
 }
 
+// SessionUsageReporter is implemented by planners that call a model: it
+// reports the model usage so far of the session an intent belongs to, so the
+// runtime can account for calls Rank makes (Rank's results carry no usage).
+type SessionUsageReporter interface {
+	SessionUsage(Intent) ModelUsage
+}
+
 // Validate checks an intent's structure: what any planner's output must
 // satisfy before the runtime acts on it.
 func (in Intent) Validate() error {

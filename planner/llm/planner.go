@@ -75,7 +75,10 @@ type Planner struct {
 	order    []string // session ids, oldest first, for eviction
 }
 
-var _ planner.Planner = (*Planner)(nil)
+var (
+	_ planner.Planner              = (*Planner)(nil)
+	_ planner.SessionUsageReporter = (*Planner)(nil)
+)
 
 // maxSessions bounds the session table; the oldest are forgotten first.
 const maxSessions = 4096
@@ -134,6 +137,13 @@ func (p *Planner) Session(in planner.Intent) SessionReport {
 	defer s.mu.Unlock()
 	return SessionReport{ID: s.id, Usage: s.usage, Notes: append([]planner.Note(nil), s.notes...), CallsLeft: s.budget - s.usage.Calls}
 }
+
+// SessionUsage is the model usage so far of the session the intent belongs
+// to: its understanding and every Rank since. Intent.Usage is fixed when
+// Understand returns, so a runtime that accounts calls per request reads
+// this after ranking (the difference from before ranking is what ranking
+// cost).
+func (p *Planner) SessionUsage(in planner.Intent) planner.ModelUsage { return p.Session(in).Usage }
 
 type session struct {
 	id      string
@@ -301,10 +311,10 @@ func (p *Planner) account(s *session, d time.Duration, r Reply, answered bool) {
 const understandSystem = `You turn a shopper's request into a structured purchase intent for Cartwright, a shopping agent. Answer only with one submit_intent (a tool call, or the JSON object when asked for JSON).
 
 Rules:
-- One item per distinct thing to buy. "query" uses the catalog's words. "quantity" is the number the person states; 1 when none is stated.
+- One item per distinct thing the person asks for, and nothing they did not ask for. "query" uses the catalog's words and keeps at least one of the person's own words for the thing (or name its brand or category as they did). "quantity" is the number the person states; 1 when none is stated.
 - Use only categories, attribute keys and values, brands and merchant ids that appear in the vocabulary. If the request needs something the vocabulary cannot express, ask a clarification question instead.
 - Hard constraints (attributes, exclude_attributes, exclude_terms, brand, max_unit_price) only for what the person requires, or what a memory entry of kind "constraint" requires (allergies, intolerances). Wishes go to prefer / prefer_brands. A fuzzy suitability the attributes cannot express goes to "fit".
-- Set budget only when the person states a limit on the total; amounts are decimal strings in major units ("40", "39.50"). Use max_unit_price only for a per-unit limit.
+- Set budget only when the person states a limit on the total; amounts are decimal strings in major units ("40", "39.50") and must be amounts the person stated. Use max_unit_price only for a per-unit limit.
 - Merchant and category lists only when the person restricts them.
 - When the request is ambiguous in a way that changes what would be bought, set clarify with a short question (and options when they are few) rather than guessing.
 - When a memory entry changes the intent, add a note naming it in "source".
@@ -361,6 +371,10 @@ func (p *Planner) Understand(ctx context.Context, req planner.Request) (planner.
 		}
 		in, verr := p.parseIntent(r, req)
 		if verr == nil {
+			if invalid != nil {
+				// The account shows what the model first tried.
+				in.Notes = append(in.Notes, planner.Note{Text: "The model's first answer was rejected and corrected: " + clip(invalid.Error(), 400)})
+			}
 			return p.finish(s, in), nil
 		}
 		invalid = verr

@@ -89,7 +89,12 @@ func (p *Planner) Rank(ctx context.Context, in planner.Intent, item int, offers 
 		p.log.Warn("ranking reply sanitised", "session", s.id, "item", item, "note", n)
 	}
 	if judged == nil {
-		return prefixReasons(ordered, "fit not judged (unusable model reply); "), nil
+		return prefixReasons(ordered, "fit not judged (unusable model reply: "+clip(strings.Join(notes, "; "), 300)+"); "), nil
+	}
+	if len(notes) > 0 {
+		// What the reply tried beyond ordering stays visible in the run's
+		// account, on the offer the model put first.
+		judged[0].Reason += "; ignored in the model's reply: " + clip(strings.Join(notes, "; "), 300)
 	}
 	for i, rk := range ordered[len(cands):] {
 		rk.Score = -(len(judged) + i + 1)

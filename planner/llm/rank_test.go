@@ -153,6 +153,9 @@ func TestRankJudgesFit(t *testing.T) {
 	if len(rep.Notes) != 0 {
 		t.Errorf("clean reply produced notes %v", rep.Notes)
 	}
+	if u := f.p.SessionUsage(in); u != rep.Usage || in.Usage.Calls != 1 {
+		t.Errorf("SessionUsage %+v, session %+v, intent usage %+v: ranking must show in the session, not the intent", u, rep.Usage, in.Usage)
+	}
 	// The ranking call: merchant text delimited as untrusted data, fit named.
 	r := f.srv.Requests()[1]
 	user := r.Messages[1].Content
@@ -222,6 +225,11 @@ func TestRankAdversarialReplies(t *testing.T) {
 			for _, n := range c.notes {
 				if !strings.Contains(notes, n) {
 					t.Errorf("notes lack %q:\n%s", n, notes)
+				}
+				// The runtime records ranking reasons, so what was ignored
+				// shows in the run's account too, on the first offer.
+				if prefix := string([]rune(n)[:min(30, len([]rune(n)))]); !strings.Contains(got[0].Reason, prefix) {
+					t.Errorf("top offer's reason lacks %q: %s", n, got[0].Reason)
 				}
 			}
 			if c.inject {

@@ -167,11 +167,16 @@ func (a intentArgs) toIntent(req planner.Request) (planner.Intent, error) {
 			cur = c
 		}
 	}
+	said := groundText(req)
+	amounts := statedAmounts(said)
 	if a.Budget != nil {
 		m, err := a.Budget.money("budget", cur)
 		if err != nil {
 			bad.addf("%v", err)
 		} else {
+			if !amountStated(m, amounts) {
+				bad.addf("budget.amount: %s is not an amount the person stated; set a budget only from a limit they give", a.Budget.Amount)
+			}
 			in.Budget = &m
 			if a.Currency == "" {
 				cur = m.Currency
@@ -186,10 +191,34 @@ func (a intentArgs) toIntent(req planner.Request) (planner.Intent, error) {
 	for i, ia := range a.Items {
 		it, errs := ia.toItem(i, v, cur, grounded)
 		bad = append(bad, errs...)
+		if len(errs) == 0 && !itemGrounded(it, said) {
+			bad.addf("items[%d]: %q is nothing the person asked for (no word of its query, its brand or its category is in the request, the answer or memory); name each item with their words and add none of your own", i, it.Query)
+		}
+		if it.MaxUnitPrice != nil && !amountStated(*it.MaxUnitPrice, amounts) {
+			bad.addf("items[%d].max_unit_price.amount: %s is not an amount the person stated", i, ia.MaxUnitPrice.Amount)
+		}
+		if it.Brand != "" && !nameGrounded(said, it.Brand) {
+			bad.addf("items[%d].brand: the person did not ask for %s; use prefer_brands for a brand they did not insist on", i, it.Brand)
+		}
+		for j, term := range it.RequireTerms {
+			if !wordsGrounded(term, said) {
+				bad.addf("items[%d].require_terms[%d]: %q are not the person's words", i, j, term)
+			}
+		}
 		in.Items = append(in.Items, it)
 	}
 	in.Merch.Allow = vocabIDs(&bad, "merchants.allow", a.Merchants.Allow, v.Merchants)
 	in.Merch.Deny = vocabIDs(&bad, "merchants.deny", a.Merchants.Deny, v.Merchants)
+	for _, l := range []struct {
+		field string
+		ids   []string
+	}{{"merchants.allow", in.Merch.Allow}, {"merchants.deny", in.Merch.Deny}} {
+		for i, id := range l.ids {
+			if !nameGrounded(said, id, v.Merchants[id]) {
+				bad.addf("%s[%d]: the person did not name %s; restrict merchants only as they do", l.field, i, id)
+			}
+		}
+	}
 	in.Category.Allow = vocabValues(&bad, "categories.allow", a.Categories.Allow, v.Categories)
 	in.Category.Deny = vocabValues(&bad, "categories.deny", a.Categories.Deny, v.Categories)
 

@@ -50,7 +50,8 @@ type Step struct {
 }
 
 // Server is a scripted OpenAI-compatible server. Steps are consumed in
-// order; a request after the script ends fails the test.
+// order; a request after the script ends fails the test. A server made by
+// NewFunc answers every request from its function instead.
 type Server struct {
 	// URL is the API root, ending in /v1.
 	URL string
@@ -59,6 +60,9 @@ type Server struct {
 
 	t   testing.TB
 	srv *httptest.Server
+
+	// answer, when set (NewFunc), builds each answer from its request.
+	answer func(openai.ChatCompletionRequest) Step
 
 	mu       sync.Mutex
 	steps    []Step
@@ -70,11 +74,24 @@ type Server struct {
 // New starts a server answering with steps; it stops when the test ends.
 func New(t testing.TB, steps ...Step) *Server {
 	t.Helper()
-	s := &Server{t: t, steps: steps, EmbeddingDim: 16}
+	return start(t, &Server{t: t, steps: steps, EmbeddingDim: 16})
+}
+
+func start(t testing.TB, s *Server) *Server {
+	t.Helper()
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + "/v1"
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// NewFunc starts a server that answers every chat completion with the step
+// answer builds from the request: a model that reads its prompt, for tests
+// where requests arrive in no fixed order (concurrent sessions). A Check on
+// the returned step runs as usual. It stops when the test ends.
+func NewFunc(t testing.TB, answer func(openai.ChatCompletionRequest) Step) *Server {
+	t.Helper()
+	return start(t, &Server{t: t, answer: answer, EmbeddingDim: 16})
 }
 
 // Push appends steps to the script.
@@ -98,10 +115,14 @@ func (s *Server) RawRequests() [][]byte {
 	return append([][]byte(nil), s.bodies...)
 }
 
-// Remaining is the number of steps not yet served.
+// Remaining is the number of steps not yet served (always 0 for a server
+// made by NewFunc).
 func (s *Server) Remaining() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.answer != nil {
+		return 0
+	}
 	return len(s.steps) - s.next
 }
 
@@ -138,6 +159,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, req)
 	s.bodies = append(s.bodies, body)
 	n := s.next
+	if s.answer != nil {
+		s.next++
+		s.mu.Unlock()
+		s.reply(w, r, n, req, body, s.answer(req))
+		return
+	}
 	if n >= len(s.steps) {
 		s.mu.Unlock()
 		s.t.Errorf("llmtest: request %d arrived after the script (%d steps) ended", n+1, len(s.steps))
@@ -147,7 +174,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	st := s.steps[n]
 	s.next++
 	s.mu.Unlock()
+	s.reply(w, r, n, req, body, st)
+}
 
+// reply answers request n (zero-based) with step st.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, n int, req openai.ChatCompletionRequest, body []byte, st Step) {
 	if st.Check != nil {
 		if err := st.Check(req); err != nil {
 			s.t.Errorf("llmtest: request %d: %v", n+1, err)

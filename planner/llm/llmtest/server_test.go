@@ -108,3 +108,39 @@ func TestEmbeddings(t *testing.T) {
 		t.Errorf("single input: %v", body)
 	}
 }
+
+// A NewFunc server answers each request from its content, in any order and
+// concurrently, and still reports what it received.
+func TestServerFunc(t *testing.T) {
+	s := llmtest.NewFunc(t, func(r openai.ChatCompletionRequest) llmtest.Step {
+		text := r.Messages[0].Content
+		if text == "fail" {
+			return llmtest.Step{Status: 503}
+		}
+		return llmtest.Step{Tool: "echo", Arguments: fmt.Sprintf(`{"said":%q}`, text)}
+	})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			said := fmt.Sprint("msg ", i)
+			req := openai.ChatCompletionRequest{Model: "m", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: said}}}
+			resp, body := do(t, s.URL+"/chat/completions", "k", req)
+			var cr openai.ChatCompletionResponse
+			b, _ := json.Marshal(body)
+			json.Unmarshal(b, &cr)
+			if resp.StatusCode != 200 || len(cr.Choices) != 1 || cr.Choices[0].Message.ToolCalls[0].Function.Arguments != fmt.Sprintf(`{"said":%q}`, said) {
+				t.Errorf("%s: %d %+v", said, resp.StatusCode, body)
+			}
+		}()
+	}
+	wg.Wait()
+	fail := openai.ChatCompletionRequest{Model: "m", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "fail"}}}
+	if resp, _ := do(t, s.URL+"/chat/completions", "k", fail); resp.StatusCode != 503 {
+		t.Errorf("error step: %d", resp.StatusCode)
+	}
+	if n := len(s.Requests()); n != 9 || s.Remaining() != 0 {
+		t.Errorf("requests %d remaining %d, want 9 and 0", n, s.Remaining())
+	}
+}
