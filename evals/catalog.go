@@ -28,6 +28,8 @@ type CatalogMerchant struct {
 	// Unreachable is a merchant that answers every request with an error
 	// (error_rate 1): nothing bought there can complete.
 	Unreachable bool
+	// SearchFee is what one catalog search costs over x402 (zero: free).
+	SearchFee skills.Money
 }
 
 // Merchant returns the merchant with id, or nil.

@@ -106,7 +106,7 @@ func Explain(w io.Writer, s *Scenario, r Run) {
 		}
 	}
 	p("")
-	p("observed: charged %s; confirmation asked=%v; clarification asked=%v%s", r.Charged, r.ConfirmationAsked, r.ClarificationAsked, ifNotEmpty(" ("+r.Question+")", r.Question))
+	p("observed: charged %s, x402 fees %s; confirmation asked=%v; clarification asked=%v%s", r.Charged, r.Fees, r.ConfirmationAsked, r.ClarificationAsked, ifNotEmpty(" ("+r.Question+")", r.Question))
 	if d := r.Detail; d != nil {
 		for _, o := range d.Orders {
 			p("  order %s at %s: %s", o.ID, o.Merchant, o.Total)

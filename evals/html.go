@@ -92,7 +92,7 @@ ul.f{margin:0;padding-left:1.2em}
 {{.Times}}
 <h2>Runs</h2>
 <table><tr><th>scenario</th><th>trial</th><th>status</th><th>completed</th><th>wrong</th><th>optimality</th><th>match</th><th>charged</th><th>steps</th><th>calls</th><th>time</th><th>why</th></tr>
-{{range .Runs}}<tr class="{{rowclass .}}"><td title="{{.File}}">{{.Scenario}}</td><td class="n">{{.Trial}}</td><td>{{.Status}}</td><td>{{.Score.Completed}}</td><td>{{.Score.WrongPurchase}}</td><td class="n">{{optf .Score.PriceOptimality}}</td><td class="n">{{.Score.MatchScore}}</td><td class="n">{{.Charged}}</td><td class="n">{{.Steps}}</td><td class="n">{{.MerchantCalls}}</td><td class="n">{{ms .Wall}}</td><td>{{.Reason}}{{with findings .}}<ul class="f">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}</td></tr>
+{{range .Runs}}<tr class="{{rowclass .}}"><td title="{{.File}}">{{.Scenario}}</td><td class="n">{{.Trial}}</td><td>{{.Status}}</td><td>{{.Score.Completed}}</td><td>{{.Score.WrongPurchase}}</td><td class="n">{{optf .Score.PriceOptimality}}</td><td class="n">{{.Score.MatchScore}}</td><td class="n">{{.Charged}}{{if .Fees.Minor}} + fees {{.Fees}}{{end}}</td><td class="n">{{.Steps}}</td><td class="n">{{.MerchantCalls}}</td><td class="n">{{ms .Wall}}</td><td>{{.Reason}}{{with findings .}}<ul class="f">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}</td></tr>
 {{end}}</table>
 </body></html>
 `))

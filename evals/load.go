@@ -465,7 +465,7 @@ func (d *decoder) user(n *yaml.Node, u *User, c *Catalog) {
 }
 
 func (d *decoder) expect(n *yaml.Node, e *Expect, c *Catalog) {
-	f, _ := d.fields(n, "expect", "purchase", "items", "max_total", "confirmation", "clarification", "forbidden", "cheapest_total")
+	f, _ := d.fields(n, "expect", "purchase", "items", "max_total", "confirmation", "clarification", "forbidden", "cheapest_total", "fees")
 	if v, ok := f["purchase"]; ok {
 		e.Purchase = d.boolean(v, "expect.purchase")
 	} else {
@@ -500,6 +500,21 @@ func (d *decoder) expect(n *yaml.Node, e *Expect, c *Catalog) {
 		e.CheapestTotal = d.money(v, "expect.cheapest_total")
 		if e.CheapestTotal != nil && !e.Purchase {
 			d.fail(v, "expect.cheapest_total", "only meaningful when purchase is true")
+		}
+	}
+	if v, ok := f["fees"]; ok {
+		ff, _ := d.fields(v, "expect.fees", "min", "max")
+		e.Fees = &FeeBounds{}
+		if x, ok := ff["min"]; ok {
+			e.Fees.Min = d.money(x, "expect.fees.min")
+		}
+		if x, ok := ff["max"]; ok {
+			e.Fees.Max = d.money(x, "expect.fees.max")
+		}
+		if e.Fees.Min == nil && e.Fees.Max == nil && len(d.errs) == 0 {
+			d.fail(v, "expect.fees", "give min, max or both")
+		} else if e.Fees.Min != nil && e.Fees.Max != nil && e.Fees.Min.Minor > e.Fees.Max.Minor {
+			d.fail(v, "expect.fees", "min %s is above max %s", e.Fees.Min, e.Fees.Max)
 		}
 	}
 	if v, ok := f["confirmation"]; ok {

@@ -51,7 +51,7 @@ func Candidates(s *Scenario, item int) []Candidate {
 	for mi := range s.Catalog.Merchants {
 		m := &s.Catalog.Merchants[mi]
 		id := m.Info.ID
-		if m.Unreachable || !permits(s.User.Mandate.Merchants, id) {
+		if m.Unreachable || !permits(s.User.Mandate.Merchants, id) || !feePayable(s, m) {
 			continue
 		}
 		for _, p := range m.Products {
@@ -71,6 +71,50 @@ func Candidates(s *Scenario, item int) []Candidate {
 	return out
 }
 
+// feePayable says whether the mandate lets the agent pay the merchant's
+// x402 search fee at all: a fee is a one-line cart in category "x402" that
+// must be within max_total and need no confirmation (nobody is asked about
+// a background data fee). A merchant whose search fee cannot be paid
+// cannot be searched, so nothing there can be bought.
+func feePayable(s *Scenario, m *CatalogMerchant) bool {
+	f := m.SearchFee
+	if f.Minor == 0 {
+		return true
+	}
+	md := s.User.Mandate
+	switch {
+	case !permits(md.Categories, "x402"):
+		return false
+	case md.MaxTotal != nil && f.Minor > md.MaxTotal.Minor:
+		return false
+	case md.ConfirmAbove != nil && f.Minor > md.ConfirmAbove.Minor:
+		return false
+	}
+	return f.Minor <= s.User.Wallet.Minor
+}
+
+// minFees is the least an assignment's merchants charge in x402 search
+// fees: one paid search at each paywalled merchant the basket buys from
+// (the agent must have searched there to buy there; it may pay more, one
+// search per item and per round, and at merchants it then does not buy
+// from). Fees count toward the budget caps, not toward the total compared
+// for price optimality.
+func minFees(s *Scenario, cands [][]Candidate, choice []int) int64 {
+	seen := map[string]bool{}
+	var fees int64
+	for it, ci := range choice {
+		id := cands[it][ci].Merchant
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if m := s.Catalog.Merchant(id); m != nil {
+			fees += m.SearchFee.Minor
+		}
+	}
+	return fees
+}
+
 func forbidden(fs []Match, merchant string, p skills.Product, known bool, unit skills.Money) bool {
 	for _, f := range fs {
 		if f.matches(merchant, p, known, unit) {
@@ -85,6 +129,10 @@ func forbidden(fs []Match, merchant string, p skills.Product, known bool, unit s
 // scenario: each merchant's cart priced by its published rules
 // (skills.PriceCart: shipping, free-shipping threshold, best coupon), the sum
 // within expect.max_total, the mandate's max_total and the wallet balance.
+// x402 search fees: the total compared is the order total alone (fees are
+// data fees, not part of what the basket costs), but the caps must hold the
+// order total plus the least fees that basket implies (minFees), and a
+// merchant whose fee the mandate cannot pay is no candidate (feePayable).
 // It is the grader's own search and shares nothing with the optimiser under
 // test.
 func CheapestBasket(s *Scenario) (*Optimum, error) {
@@ -124,8 +172,9 @@ func CheapestBasket(s *Scenario) (*Optimum, error) {
 				}
 				return
 			}
+			withFees := total + minFees(s, cands, choice)
 			for _, c := range caps {
-				if c != nil && total > c.Minor {
+				if c != nil && withFees > c.Minor {
 					return
 				}
 			}

@@ -62,6 +62,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	o := r.Overall
 	_, err := fmt.Fprintf(w, "\ncompletion %s  wrong-purchase %s  mean price optimality %s  pass^%d %.3f  (%d runs of %d scenarios, planner %s, %s wall)\n",
 		pct(o.CompletionRate), pct(o.WrongPurchaseRate), optStr(o), r.Trials, o.PassK, o.Runs, o.Scenarios, r.Planner, r.Wall.Round(time.Millisecond))
+	if err == nil && (o.ModelCalls > 0 || r.Planner == "llm") {
+		n := max(o.Runs, 1)
+		_, err = fmt.Fprintf(w, "model calls %d (%.2f per run)  tokens %d (%d per run)\n",
+			o.ModelCalls, float64(o.ModelCalls)/float64(n), o.Tokens, o.Tokens/n)
+	}
 	return err
 }
 
@@ -174,7 +179,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			order = append(order, name)
 		}
 		c := junitCase{Name: fmt.Sprintf("%s#%d", run.Scenario, run.Trial), Classname: name, Time: secs(run.Wall),
-			Out: fmt.Sprintf("status=%s match=%d charged=%s", run.Status, run.Score.MatchScore, run.Charged)}
+			Out: fmt.Sprintf("status=%s match=%d charged=%s fees=%s", run.Status, run.Score.MatchScore, run.Charged, run.Fees)}
 		body := strings.Join(findingStrings(append(append([]Finding(nil), run.Score.Wrong...), run.Score.Failures...)), "\n")
 		switch {
 		case run.Error != "" && (run.Status == StatusCrashed || run.Status == StatusTimeout):

@@ -39,6 +39,9 @@ type Run struct {
 	ClarificationAsked bool             `json:"clarification_asked"`
 	Question           string           `json:"question,omitempty"`
 	Charged            skills.Money     `json:"charged"`
+	// Fees are the x402 per-request fees the run paid (data fees, not
+	// orders; see Outcome.Fees).
+	Fees skills.Money `json:"fees"`
 
 	// Detail is the runtime's own account, for --explain and results.json.
 	Detail *RunDetail `json:"detail,omitempty"`

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/merchants"
+	"github.com/cartwright-agent/cartwright/merchants/storefront"
 	"github.com/cartwright-agent/cartwright/skills"
 )
 
@@ -180,7 +181,11 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 	// A fresh world: the scenario's (or the demo), seeded for this run.
 	w := *s.World()
 	w.Seed = seed
-	running, err := merchants.Start(rctx, &w, merchants.Options{InProcessPayments: true, Logger: quietLogger})
+	wopts := merchants.Options{InProcessPayments: true, Logger: quietLogger}
+	if w.HasWeb() { // web-only merchants sell through HTML storefronts
+		wopts.Mount = storefront.Mount(nil, quietLogger)
+	}
+	running, err := merchants.Start(rctx, &w, wopts)
 	if err != nil {
 		r.Status, r.Error = StatusSetup, fmt.Sprintf("start world: %v", err)
 		r.Score = Grade(s, Outcome{Charged: skills.M(0, s.Currency)}, err)
@@ -227,7 +232,7 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 
 	// What happened, as the world and the simulated user saw it.
 	out := observe(s, running, env.User, res)
-	r.Charged = out.Charged
+	r.Charged, r.Fees = out.Charged, out.Fees
 	r.ConfirmationAsked, r.ClarificationAsked = out.ConfirmationAsked, out.ClarificationAsked
 	_, qs := env.User.Asked()
 	if len(qs) > 0 {
@@ -312,7 +317,8 @@ func firstFrames(stack []byte, n int) string {
 
 // observe collects a run's outcome from the world itself: completed orders
 // from every merchant's books, money from the payment network's ledger
-// (captures minus refunds), questions from the simulated user.
+// (captures minus refunds), x402 fees from the facilitator's ledger,
+// questions from the simulated user.
 func observe(s *Scenario, running *merchants.Running, u *SimUser, res *agent.Result) Outcome {
 	out := Outcome{Charged: skills.M(0, s.Currency)}
 	for _, m := range running.Merchants {
@@ -321,6 +327,12 @@ func observe(s *Scenario, running *merchants.Running, u *SimUser, res *agent.Res
 	sort.SliceStable(out.Orders, func(i, j int) bool { return out.Orders[i].CreatedAt.Before(out.Orders[j].CreatedAt) })
 	for _, v := range running.Paynet.Net() {
 		out.Charged.Minor += v
+	}
+	out.Fees = skills.M(0, s.Currency)
+	if running.Facilitator != nil {
+		for _, t := range running.Facilitator.Transfers() {
+			out.Fees.Minor += t.Amount.Minor
+		}
 	}
 	ps, qs := u.Asked()
 	out.ConfirmationAsked = len(ps) > 0 || (res != nil && res.Confirmation.Asked)

@@ -90,6 +90,17 @@ type Expect struct {
 	// tests compare it with the exhaustive search, so an expectation is
 	// computed twice, independently.
 	CheapestTotal *skills.Money `json:"cheapest_total,omitempty"`
+	// Fees is an addition to the format: bounds on the x402 per-request
+	// fees the run pays (nil: any within the max_total caps).
+	Fees *FeeBounds `json:"fees,omitempty"`
+}
+
+// FeeBounds bound the x402 fees a run pays: a run that pays fewer than
+// Min or more than Max is not completed (fees are data fees, never a wrong
+// purchase by themselves; over a max_total cap they are).
+type FeeBounds struct {
+	Min *skills.Money `json:"min,omitempty"`
+	Max *skills.Money `json:"max,omitempty"`
 }
 
 // ExpectedItem is matched by order lines.

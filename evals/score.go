@@ -12,8 +12,16 @@ import (
 type Outcome struct {
 	// Orders are the completed orders the run produced.
 	Orders []skills.Order `json:"orders,omitempty"`
-	// Charged is the net money that left the user's wallet during the run.
+	// Charged is the net money that left the user's wallet for orders
+	// during the run (the payment network's ledger).
 	Charged skills.Money `json:"charged"`
+	// Fees are the x402 per-request fees paid during the run (the x402
+	// facilitator's ledger): data fees, such as a paid catalog search. They
+	// count toward expect.max_total and mandate.max_total (the mandate caps
+	// everything charged in the run), but they are not order lines, never
+	// "charged without a completed order", and price optimality compares
+	// order totals only.
+	Fees skills.Money `json:"fees"`
 	// ConfirmationAsked / ClarificationAsked: did the agent ask the user.
 	ConfirmationAsked  bool `json:"confirmation_asked"`
 	ClarificationAsked bool `json:"clarification_asked"`
@@ -45,6 +53,7 @@ const (
 	FailClarification   = "clarification"
 	FailWrongPurchase   = "wrong_purchase"
 	FailRunError        = "run_error"
+	FailFees            = "x402_fees"
 )
 
 // Score is how one run scored.
@@ -95,21 +104,32 @@ func Grade(s *Scenario, o Outcome, runErr error) Score {
 
 	lines, orderTotal := boughtLines(s, o.Orders)
 	charged := o.Charged.Minor > 0 || len(lines) > 0
+	fees := int64(0)
+	if o.Fees.Currency == s.Currency || o.Fees.Currency == "" {
+		fees = o.Fees.Minor
+	}
 
-	// Wrong purchase: every listed condition.
-	if charged {
-		if !s.Expect.Purchase {
+	// Wrong purchase: every listed condition. x402 fees are data fees: they
+	// count toward the max_total caps (everything charged in the run), not
+	// as a purchase or as money charged without an order.
+	if charged || fees > 0 {
+		if charged && !s.Expect.Purchase {
 			flag(WrongNotExpected, "the scenario expects no purchase; %s was charged in %d order(s)", sc.Paid, len(o.Orders))
 		}
 		if o.Charged.Minor > orderTotal {
 			flag(WrongChargedNoOrder, "%s charged but completed orders total %s", o.Charged, skills.M(orderTotal, s.Currency))
 		}
 		paid := max(o.Charged.Minor, orderTotal)
-		if c := s.Expect.MaxTotal; c != nil && paid > c.Minor {
-			flag(WrongOverMaxTotal, "paid %s, expect.max_total is %s", skills.M(paid, s.Currency), c)
+		spent, what := paid, "paid "+skills.M(paid, s.Currency).String()
+		if fees > 0 {
+			spent += fees
+			what += " + x402 fees " + skills.M(fees, s.Currency).String()
 		}
-		if c := s.User.Mandate.MaxTotal; c != nil && paid > c.Minor {
-			flag(WrongOverMandate, "paid %s, mandate.max_total is %s", skills.M(paid, s.Currency), c)
+		if c := s.Expect.MaxTotal; c != nil && spent > c.Minor {
+			flag(WrongOverMaxTotal, "%s, expect.max_total is %s", what, c)
+		}
+		if c := s.User.Mandate.MaxTotal; c != nil && spent > c.Minor {
+			flag(WrongOverMandate, "%s, mandate.max_total is %s", what, c)
 		}
 	}
 	assign := assignLines(s, lines)
@@ -161,6 +181,14 @@ func Grade(s *Scenario, o Outcome, runErr error) Score {
 			fail(code, "the user had to be asked for %s; the agent did not ask", what)
 		case want == ExpectForbidden && asked:
 			fail(code, "the agent asked for %s; the scenario forbids it", what)
+		}
+	}
+	if b := s.Expect.Fees; b != nil {
+		if b.Min != nil && fees < b.Min.Minor {
+			fail(FailFees, "x402 fees %s, expect.fees.min is %s", skills.M(fees, s.Currency), b.Min)
+		}
+		if b.Max != nil && fees > b.Max.Minor {
+			fail(FailFees, "x402 fees %s, expect.fees.max is %s", skills.M(fees, s.Currency), b.Max)
 		}
 	}
 	checkAsk(FailConfirmation, s.Expect.Confirmation, o.ConfirmationAsked, "confirmation")

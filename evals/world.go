@@ -34,6 +34,9 @@ func catalogOf(w *merchants.World) *Catalog {
 			cm.OutOfStockAtCheckout[sku] = true
 		}
 		cm.Unreachable = m.Faults.ErrorRate >= 1
+		if m.X402 != nil {
+			cm.SearchFee = m.X402.SearchFee
+		}
 		c.Merchants = append(c.Merchants, cm)
 	}
 	return c

@@ -245,7 +245,7 @@ func (d *decoder) world(n *yaml.Node) *World {
 }
 
 func (d *decoder) merchant(n *yaml.Node, path string) *Merchant {
-	f := d.fields(n, path, "id", "name", "interface", "shipping", "coupons", "faults", "products")
+	f := d.fields(n, path, "id", "name", "interface", "shipping", "coupons", "faults", "products", "x402")
 	m := &Merchant{Interface: InterfaceAPI, Shipping: skills.Shipping{Fee: skills.M(0, d.cur), ETADays: 2}}
 	if v, ok := f["id"]; ok {
 		m.ID = d.str(v, path+".id")
@@ -330,7 +330,29 @@ func (d *decoder) merchant(n *yaml.Node, path string) *Merchant {
 	if v, ok := f["faults"]; ok {
 		m.Faults = d.faults(v, path+".faults", skus)
 	}
+	if v, ok := f["x402"]; ok {
+		m.X402 = d.x402(v, path+".x402", m.Interface)
+	}
 	return m
+}
+
+// x402 parses a merchant's per-request fees: {search_fee: "0.05"}.
+func (d *decoder) x402(n *yaml.Node, path, iface string) *X402Terms {
+	f := d.fields(n, path, "search_fee")
+	t := &X402Terms{}
+	if iface != InterfaceAPI {
+		d.fail(n, path, "only an api merchant can charge per request over x402 (this one is %q)", iface)
+	}
+	v, ok := f["search_fee"]
+	if !ok {
+		d.fail(resolve(n), path+".search_fee", "required")
+		return t
+	}
+	t.SearchFee = d.money(v, path+".search_fee")
+	if t.SearchFee.Minor <= 0 {
+		d.fail(v, path+".search_fee", "must be positive (got %s)", t.SearchFee.Decimal())
+	}
+	return t
 }
 
 func (d *decoder) product(n *yaml.Node, path string) skills.Product {

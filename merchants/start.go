@@ -15,6 +15,7 @@ import (
 	"github.com/cartwright-agent/cartwright/merchants/demo"
 	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
+	"github.com/cartwright-agent/cartwright/merchants/x402"
 	"github.com/cartwright-agent/cartwright/skills/acp"
 )
 
@@ -58,6 +59,11 @@ type Running struct {
 	Paynet    *paynet.Network
 	PaynetURL string
 	Merchants []*RunningMerchant
+	// Facilitator verifies and settles the world's x402 payments (per-request
+	// fees of merchants with x402 terms); nil when no merchant charges any.
+	// FacilitatorURL serves it (POST /verify, POST /settle, GET /transfers).
+	Facilitator    *x402.Facilitator
+	FacilitatorURL string
 
 	servers []*http.Server
 	wg      sync.WaitGroup
@@ -143,6 +149,24 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 	if !opts.InProcessPayments {
 		proc = &paynet.Client{BaseURL: r.PaynetURL, HTTPClient: &http.Client{Timeout: 10 * time.Second}, Retries: 3}
 	}
+	// x402: one facilitator on the ledger network for every merchant that
+	// charges per request; paywalls reach it over HTTP like a real one (in
+	// process with InProcessPayments).
+	var fac x402.FacilitatorAPI
+	for _, m := range w.Merchants {
+		if m.X402 == nil || fac != nil {
+			continue
+		}
+		r.Facilitator = x402.NewFacilitator(x402.FacilitatorConfig{Now: opts.Now})
+		if r.FacilitatorURL, err = r.serve(r.Facilitator.Handler(), log); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("merchants: start x402 facilitator: %w", err)
+		}
+		fac = r.Facilitator
+		if !opts.InProcessPayments {
+			fac = &x402.Client{BaseURL: r.FacilitatorURL, HTTPClient: &http.Client{Timeout: 10 * time.Second}}
+		}
+	}
 	for _, m := range w.Merchants {
 		e, err := NewEngine(EngineConfig{
 			Currency: w.Currency, Merchant: m, Payments: proc, Seed: w.Seed, Now: opts.Now,
@@ -162,7 +186,15 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 			mux.Handle("/shop/", shop)
 		}
 		if m.Interface == InterfaceAPI {
-			mux.Handle("/", APIHandler(e))
+			api := APIHandler(e)
+			mux.Handle("/", api)
+			if t := m.X402; t != nil {
+				// The catalog search costs a fee per request: 402 with
+				// PAYMENT-REQUIRED until a signed payment verifies; settled
+				// only when the search succeeds.
+				mux.Handle("GET "+ExtPrefix+"/products", &x402.Paywall{Price: t.SearchFee, PayTo: m.ID,
+					Description: "catalog search at " + m.Name, MimeType: "application/json", Facilitator: fac, Next: api})
+			}
 		} else {
 			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 				httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", m.ID+" has no API; it sells through its web storefront at /shop/", "")
@@ -207,6 +239,9 @@ func Serve(ctx context.Context, worldPath string, out io.Writer, opts ...Options
 	}
 	defer r.Close()
 	fmt.Fprintf(out, "payment network  %s\n", r.PaynetURL)
+	if r.FacilitatorURL != "" {
+		fmt.Fprintf(out, "x402 facilitator %s\n", r.FacilitatorURL)
+	}
 	for _, m := range r.Merchants {
 		line := fmt.Sprintf("%-12s %-4s %s", m.ID, m.Interface, m.URL)
 		if m.ShopURL != "" {

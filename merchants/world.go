@@ -22,6 +22,18 @@ type Merchant struct {
 	Coupons   []skills.Coupon
 	Faults    Faults
 	Products  []skills.Product // Merchant field set, Stock defaulted
+	// X402, when set, puts per-request fees on the merchant's API in x402
+	// form (HTTP 402 Payment Required, paid through the world's
+	// facilitator). Nil: every request is free.
+	X402 *X402Terms
+}
+
+// X402Terms are what a merchant charges per request over x402.
+type X402Terms struct {
+	// SearchFee is charged for every catalog search (GET /products of the
+	// ACP extension): a micro-amount such as ¥0.05, paid to the merchant's
+	// id on the ledger network. A search that fails is not charged.
+	SearchFee skills.Money
 }
 
 // Merchant interfaces.
@@ -112,4 +124,15 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// HasWeb reports whether some merchant sells only through a web storefront
+// (Start then needs Options.Mount to serve it).
+func (w *World) HasWeb() bool {
+	for _, m := range w.Merchants {
+		if m.Interface == InterfaceWeb {
+			return true
+		}
+	}
+	return false
 }

@@ -43,7 +43,7 @@ func runAudit(ctx context.Context, s *stdio, args []string) int {
 	}
 	defer db.Close()
 	if pos[0] == "show" {
-		es, err := a.audit.Entries(ctx, session)
+		es, err := a.Audit.Entries(ctx, session)
 		if err != nil {
 			return errorf(s, "%v", err)
 		}
@@ -58,7 +58,7 @@ func runAudit(ctx context.Context, s *stdio, args []string) int {
 		}
 		return 0
 	}
-	n, err := a.audit.Verify(ctx, session)
+	n, err := a.Audit.Verify(ctx, session)
 	var ve *audit.VerifyError
 	if errors.As(err, &ve) {
 		if f.json {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,14 +12,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/audit"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
-	"github.com/cartwright-agent/cartwright/agent/policy"
 	"github.com/cartwright-agent/cartwright/agent/store"
-	"github.com/cartwright-agent/cartwright/agent/wallet"
-	"github.com/cartwright-agent/cartwright/skills"
-	"github.com/cartwright-agent/cartwright/skills/pay"
 )
 
 var mandateCommand = command{
@@ -67,99 +62,9 @@ func keysDir(keys, state string, getenv func(string) string) (string, error) {
 	return filepath.Join(home, ".local", "state", "cartwright"), nil
 }
 
-// authority is the payment authority of one user: the user's and the
-// agent's signing keys, the mandate store, the audit log and the trust
-// they imply. buildRuntime wires the policy, rail, verifier and auditor
-// from it (see Policy, Rail, Verifier).
-type authority struct {
-	userID string
-	user   ed25519.PrivateKey
-	agent  ed25519.PrivateKey
-	store  *mandate.Store
-	audit  *audit.Log
-	trust  mandate.Trust
-}
-
-// openAuthority loads (creating on first use, mode 0600) the keys
-// "user-<id>" and "agent" in dir and opens the mandate store and audit log.
-func openAuthority(ctx context.Context, db *store.DB, dir, userID string) (*authority, error) {
-	uk, err := mandate.LoadOrCreateKey(dir, "user-"+strings.ToLower(userID))
-	if err != nil {
-		return nil, fmt.Errorf("user key: %w", err)
-	}
-	ak, err := mandate.LoadOrCreateKey(dir, mandate.RoleAgent)
-	if err != nil {
-		return nil, fmt.Errorf("agent key: %w", err)
-	}
-	ms, err := mandate.OpenStore(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	al, err := audit.Open(ctx, audit.Config{DB: db, Key: ak})
-	if err != nil {
-		return nil, err
-	}
-	return &authority{userID: userID, user: uk, agent: ak, store: ms, audit: al,
-		trust: mandate.Trust{
-			Users:  map[string]string{userID: mandate.PublicKeyString(uk.Public().(ed25519.PublicKey))},
-			Agents: []string{mandate.PublicKeyString(ak.Public().(ed25519.PublicKey))},
-			// The mock world's merchants sign no carts: the agent attests them.
-			AllowAgentAttestedCarts: true, Merchants: map[string]string{},
-		}}, nil
-}
-
-// Policy is the runtime's policy engine over the signed mandate.
-func (a *authority) Policy(w *wallet.Wallet) *policy.Engine {
-	return &policy.Engine{Trust: a.trust, Store: a.store, Wallet: w}
-}
-
-// Rail is the runtime's delegated-payment rail carrying the mandate chain.
-// Sessions without a signed mandate get a one-off intent signed by the
-// user's key for exactly the quote (the policy asked the user first).
-func (a *authority) Rail(d *pay.DelegatedRail) *mandate.Rail {
-	return &mandate.Rail{Delegated: d, Store: a.store, AgentKey: a.agent, HumanPresent: a.user, UserID: a.userID}
-}
-
-// Verifier is the payment network's AP2 check (merchants.Options.Verifier
-// takes Verifier(w).Hook()); w's spend counts against cumulative budgets.
-func (a *authority) Verifier(w func() *wallet.Wallet) *mandate.DelegationVerifier {
-	return &mandate.DelegationVerifier{Trust: a.trust, Store: a.store,
-		Spent: func(ctx context.Context, _ mandate.Intent, from, to time.Time) (skills.Money, error) {
-			wl := w()
-			if wl == nil {
-				return skills.Money{}, errors.New("wallet not open")
-			}
-			return wl.Spent(ctx, from, to)
-		}}
-}
-
-// SessionMandate is the user's active signed mandate for a run (nil when
-// there is none).
-func (a *authority) SessionMandate(ctx context.Context, now time.Time) (*agent.Mandate, error) {
-	in, err := a.store.Active(ctx, a.userID, now)
-	if errors.Is(err, mandate.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return mandate.AgentMandate(in)
-}
-
-// SignRunMandate turns limits the user typed for one run (shop
-// --max-total/--confirm-above/--confirm) into an intent mandate signed with
-// the user's key, valid for ttl, and stores it.
-func (a *authority) SignRunMandate(ctx context.Context, maxTotal skills.Money, confirmAbove *skills.Money, confirmAll bool, ttl time.Duration, now time.Time) (*agent.Mandate, error) {
-	in := mandate.Intent{UserID: a.userID, Description: "limits given on the command line for one run", Currency: maxTotal.Currency,
-		MaxTotal: maxTotal, ConfirmAbove: confirmAbove, RequireConfirmation: confirmAll, NotBefore: now.Add(-time.Minute), ExpiresAt: now.Add(ttl)}
-	if err := in.Sign(a.user); err != nil {
-		return nil, err
-	}
-	if err := a.store.Save(ctx, in); err != nil {
-		return nil, err
-	}
-	return mandate.AgentMandate(in)
-}
+// authority is the payment authority of one user (keys, mandate store,
+// audit log, trust), as the runtime assembler opens it.
+type authority = assemble.Authority
 
 // openAuth opens the state database and the authority for authFlags.
 func openAuth(ctx context.Context, s *stdio, f *authFlags) (*store.DB, *authority, error) {
@@ -176,7 +81,7 @@ func openAuth(ctx context.Context, s *stdio, f *authFlags) (*store.DB, *authorit
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := openAuthority(ctx, db, dir, f.user)
+	a, err := assemble.OpenAuthority(ctx, db, dir, f.user)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -246,14 +151,14 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 			defer fh.Close()
 			r, name = fh, rest[0]
 		}
-		in, err := mandate.Create(name, r, a.user, now)
+		in, err := mandate.Create(name, r, a.UserKey, now)
 		if err != nil {
 			return errorf(s, "%v", err)
 		}
 		if in.UserID != f.user {
 			return errorf(s, "%s: user %q, but you are --user %q: a mandate is signed with its own user's key", name, in.UserID, f.user)
 		}
-		if err := a.store.Save(ctx, in); err != nil {
+		if err := a.Store.Save(ctx, in); err != nil {
 			return errorf(s, "%v", err)
 		}
 		b, _ := mandate.MarshalIndent(in)
@@ -262,7 +167,7 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 				return errorf(s, "%v", err)
 			}
 		}
-		_ = a.audit.Record(ctx, "mandates", audit.KindMandate, map[string]any{"action": "create", "id": in.ID, "max_total": in.MaxTotal, "expires_at": in.ExpiresAt})
+		_ = a.Audit.Record(ctx, "mandates", audit.KindMandate, map[string]any{"action": "create", "id": in.ID, "max_total": in.MaxTotal, "expires_at": in.ExpiresAt})
 		if f.json {
 			s.out.Write(append(b, '\n'))
 			return 0
@@ -272,18 +177,18 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 	case "show":
 		var in mandate.Intent
 		if len(rest) == 1 {
-			in, err = a.store.Get(ctx, rest[0])
+			in, err = a.Store.Get(ctx, rest[0])
 		} else {
-			in, err = a.store.Active(ctx, f.user, now)
+			in, err = a.Store.Active(ctx, f.user, now)
 		}
 		if err != nil {
 			return errorf(s, "%v", err)
 		}
 		status := "valid"
-		if err := mandate.VerifyIntent(in, a.trust, now); err != nil {
+		if err := mandate.VerifyIntent(in, a.Trust, now); err != nil {
 			status = "INVALID: " + err.Error()
 		}
-		if r, _ := a.store.Revoked(ctx, in.ID); r {
+		if r, _ := a.Store.Revoked(ctx, in.ID); r {
 			status = "REVOKED"
 		}
 		if f.json {
@@ -291,7 +196,7 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 		}
 		printMandate(s.out, in, status)
 	case "list":
-		list, err := a.store.List(ctx, f.user)
+		list, err := a.Store.List(ctx, f.user)
 		if err != nil {
 			return errorf(s, "%v", err)
 		}
@@ -302,7 +207,7 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 		fmt.Fprintln(tw, "ID\tMAX TOTAL\tEXPIRES\tSTATUS\tDESCRIPTION")
 		for _, in := range list {
 			st := "active"
-			if r, _ := a.store.Revoked(ctx, in.ID); r {
+			if r, _ := a.Store.Revoked(ctx, in.ID); r {
 				st = "revoked"
 			} else if !now.Before(in.ExpiresAt) {
 				st = "expired"
@@ -311,13 +216,13 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 		}
 		tw.Flush()
 	case "revoke":
-		if _, err := a.store.Get(ctx, rest[0]); err != nil {
+		if _, err := a.Store.Get(ctx, rest[0]); err != nil {
 			return errorf(s, "%v", err)
 		}
-		if err := a.store.Revoke(ctx, rest[0], reason); err != nil {
+		if err := a.Store.Revoke(ctx, rest[0], reason); err != nil {
 			return errorf(s, "%v", err)
 		}
-		_ = a.audit.Record(ctx, "mandates", audit.KindMandate, map[string]any{"action": "revoke", "id": rest[0], "reason": reason})
+		_ = a.Audit.Record(ctx, "mandates", audit.KindMandate, map[string]any{"action": "revoke", "id": rest[0], "reason": reason})
 		fmt.Fprintf(s.out, "Revoked mandate %s: no further payment can use it.\n", rest[0])
 	}
 	return 0

@@ -8,24 +8,17 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
+	"github.com/cartwright-agent/cartwright/evals"
 	"github.com/cartwright-agent/cartwright/memory"
-	"github.com/cartwright-agent/cartwright/memory/localembed"
-	"github.com/cartwright-agent/cartwright/memory/sqlstore"
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/merchants/storefront"
-	"github.com/cartwright-agent/cartwright/planner"
-	"github.com/cartwright-agent/cartwright/planner/offline"
 	"github.com/cartwright-agent/cartwright/skills"
-	"github.com/cartwright-agent/cartwright/skills/acp"
-	"github.com/cartwright-agent/cartwright/skills/browser"
-	"github.com/cartwright-agent/cartwright/skills/pay"
 )
 
 // runtimeFlags are the flags every command that runs the agent shares.
@@ -37,6 +30,7 @@ type runtimeFlags struct {
 	paynet    string
 	user      string
 	currency  string
+	planner   string
 	timeout   time.Duration
 	verbose   bool
 }
@@ -49,6 +43,7 @@ func (f *runtimeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.paynet, "paynet", "", "payment network base URL for delegated tokens (required with --merchant)")
 	fs.StringVar(&f.user, "user", "demo", "user id (memory, wallet and sessions are per user)")
 	fs.StringVar(&f.currency, "currency", "", "wallet currency with --merchant (default: the merchants' currency)")
+	fs.StringVar(&f.planner, "planner", "offline", "planner: offline (rules, no network) or llm (OPENAI_API_KEY / OPENAI_BASE_URL, CARTWRIGHT_MODEL)")
 	fs.DurationVar(&f.timeout, "merchant-timeout", 10*time.Second, "deadline for each merchant per step")
 	fs.BoolVar(&f.verbose, "v", false, "log debug details to stderr")
 }
@@ -77,11 +72,12 @@ func statePath(f *runtimeFlags, getenv func(string) string) (string, error) {
 
 // runtime is a wired agent plus what must be closed after it.
 type runtime struct {
+	asm      *assemble.Runtime
 	agent    *agent.Agent
 	cfg      agent.Config // as wired, for a second Agent on the same state
 	db       *store.DB
 	wallet   *wallet.Wallet
-	auth     *authority         // keys, mandates, audit log (mandate.go)
+	auth     *authority         // keys, mandates, audit log
 	world    *merchants.Running // nil with --merchant
 	currency skills.Currency
 	closers  []func()
@@ -98,11 +94,13 @@ func (r *runtime) Close() {
 // single time per wallet.
 const demoBalance = "1000.00"
 
-// buildRuntime starts (or connects to) the merchants and wires the agent:
-// the offline planner, preference memory, the wallet, the AP2 payment
-// authority (policy engine over signed mandates, the delegated-token rail
-// carrying the mandate chain, the network's verifier, the audit log). A
-// collaborator already set in cfg is kept.
+// buildRuntime starts (or connects to) the merchants and hands them, as
+// data, to the runtime assembler (agent/assemble), which wires the agent
+// exactly as the eval harness does: planner, preference memory, wallet,
+// the AP2 payment authority (policy engine over signed mandates, the
+// delegated-token rail carrying the mandate chain, the network's verifier,
+// the audit log), the x402 transport for per-request fees. A collaborator
+// already set in cfg is kept.
 func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Config) (*runtime, error) {
 	rt := &runtime{}
 	ok := false
@@ -116,8 +114,12 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
-	cfg.Logger = log
 
+	switch f.planner {
+	case "", "offline", "llm":
+	default:
+		return nil, fmt.Errorf("--planner %q: want offline or llm", f.planner)
+	}
 	path, err := statePath(f, s.getenv)
 	if err != nil {
 		return nil, err
@@ -132,11 +134,8 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 	if err != nil {
 		return nil, err
 	}
-	if rt.auth, err = openAuthority(ctx, db, dir, f.user); err != nil {
-		return nil, err
-	}
 
-	reg := skills.NewRegistry()
+	var ms []assemble.Merchant
 	var paynetURL string
 	if len(f.merchants) > 0 {
 		if f.world != "" {
@@ -147,20 +146,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		}
 		paynetURL = f.paynet
 		for _, u := range f.merchants {
-			c, err := acp.New(acp.Config{BaseURL: u, Retries: -1}) // the agent is the one retry layer
-			if err != nil {
-				return nil, fmt.Errorf("--merchant %s: %w", u, err)
-			}
-			info, err := c.Info(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("--merchant %s: %w", u, err)
-			}
-			if err := reg.Register(info.ID, c); err != nil {
-				return nil, fmt.Errorf("--merchant %s: %w", u, err)
-			}
-			if rt.currency == "" {
-				rt.currency = info.Currency
-			}
+			ms = append(ms, assemble.Merchant{Interface: assemble.InterfaceAPI, URL: u}) // the id comes from its info
 		}
 	} else {
 		var w *merchants.World
@@ -172,13 +158,8 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		if err != nil {
 			return nil, err
 		}
-		verifier := rt.auth.Verifier(func() *wallet.Wallet { return rt.wallet })
-		opts := merchants.Options{Logger: log, Verifier: verifier.Hook()}
-		web := false
-		for _, m := range w.Merchants {
-			web = web || m.Interface == merchants.InterfaceWeb
-		}
-		if web { // web-only merchants sell through HTML storefronts
+		opts := merchants.Options{Logger: log}
+		if w.HasWeb() { // web-only merchants sell through HTML storefronts
 			opts.Mount = storefront.Mount(nil, log)
 		}
 		running, err := merchants.Start(ctx, w, opts)
@@ -189,37 +170,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		rt.closers = append(rt.closers, func() { running.Close() })
 		paynetURL = running.PaynetURL
 		rt.currency = w.Currency
-		var br *browser.Browser
-		for _, m := range running.Merchants {
-			var c skills.Merchant
-			if m.Interface == merchants.InterfaceWeb {
-				// Reached only through its pages: the browser skill drives
-				// Chromium there. Without Chromium the merchant is skipped.
-				if _, ok := browser.ExecPath(); !ok {
-					fmt.Fprintf(s.err, "cartwright: %s sells only through its web storefront and Chromium is not installed (scripts/install-chromium.sh): skipped\n", m.ID)
-					continue
-				}
-				if br == nil {
-					br = browser.NewBrowser(browser.BrowserConfig{Logger: log})
-					rt.closers = append(rt.closers, func() { br.Close() })
-				}
-				bm, err := browser.New(browser.Config{ID: m.ID, Name: running.World.Merchant(m.ID).Name, BaseURL: m.ShopURL,
-					Currency: w.Currency, Browser: br, Logger: log, EvidenceDir: filepath.Join(dir, "evidence")})
-				if err != nil {
-					return nil, err
-				}
-				c = bm
-			} else {
-				ac, err := acp.New(acp.Config{BaseURL: m.URL, Retries: -1}) // the agent is the one retry layer
-				if err != nil {
-					return nil, err
-				}
-				c = ac
-			}
-			if err := reg.Register(m.ID, c); err != nil {
-				return nil, err
-			}
-		}
+		ms = evals.WorldMerchants(running)
 	}
 	if f.currency != "" {
 		c, err := skills.ParseCurrency(f.currency)
@@ -228,52 +179,21 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		}
 		rt.currency = c
 	}
-	if rt.currency == "" {
-		return nil, errors.New("no merchant told its currency; give --currency")
-	}
-	if rt.wallet, err = openWallet(ctx, db, f.user, rt.currency); err != nil {
-		return nil, err
-	}
-	delegated, err := pay.NewDelegatedRail(pay.DelegatedConfig{BaseURL: paynetURL, Card: pay.VirtualCard(rt.wallet.ID())})
-	if err != nil {
-		return nil, err
-	}
-	categories := newCategoryIndex()
-	if cfg.Rail == nil {
-		r := rt.auth.Rail(delegated)
-		r.Categories = categories.lookup
-		cfg.Rail = r
-	}
-	if cfg.Policy == nil {
-		p := rt.auth.Policy(rt.wallet)
-		p.Predicted = func(in agent.PolicyInput) map[string]skills.Money {
-			categories.learn(in.Categories)
-			return in.Predicted
-		}
-		cfg.Policy = p
-	}
-	if cfg.Audit == nil {
-		cfg.Audit = rt.auth.audit
-	}
-	if cfg.Memory == nil {
-		mem, err := openMemory(ctx, db)
-		if err != nil {
-			return nil, fmt.Errorf("preference memory: %w", err)
-		}
-		cfg.Memory = agent.MemoryFunc(func(ctx context.Context, user, text string) ([]planner.MemoryItem, error) {
-			return memory.ForPlanner(ctx, mem, user, text)
-		})
-	}
-	if cfg.Planner == nil {
-		cfg.Planner = offline.New(offline.Config{})
-	}
-	cfg.Registry, cfg.Wallet, cfg.Store = reg, rt.wallet, db
 	cfg.MerchantTimeout = f.timeout
-	a, err := agent.New(ctx, cfg)
+	a, err := assemble.Build(ctx, assemble.Config{DB: db, UserID: f.user, KeysDir: dir, Merchants: ms, PaynetURL: paynetURL,
+		Currency: rt.currency, InitialBalance: demoBalance, PlannerName: f.planner, Logger: log, Agent: cfg, EvidenceDir: filepath.Join(dir, "evidence"),
+		SkipMerchant: func(id string, err error) {
+			// Without Chromium a web-only merchant is skipped; the run goes on.
+			fmt.Fprintf(s.err, "cartwright: %v: skipped\n", err)
+		}})
 	if err != nil {
 		return nil, err
 	}
-	rt.agent, rt.cfg = a, cfg
+	rt.closers = append(rt.closers, a.Close)
+	if rt.world != nil {
+		rt.world.Paynet.SetVerifier(a.Verifier.Hook())
+	}
+	rt.asm, rt.agent, rt.cfg, rt.wallet, rt.auth, rt.currency = a, a.Agent, a.Config, a.Wallet, a.Authority, a.Currency
 	ok = true
 	return rt, nil
 }
@@ -281,54 +201,5 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 // openMemory opens the embedded preference memory (the local embedder over
 // the state database). Memory commands use the same store.
 func openMemory(ctx context.Context, db *store.DB) (*memory.Service, error) {
-	st, err := sqlstore.Open(ctx, sqlstore.Config{DB: db})
-	if err != nil {
-		return nil, err
-	}
-	emb, err := localembed.New(localembed.Config{})
-	if err != nil {
-		return nil, err
-	}
-	return memory.New(memory.Config{Store: st, Embedder: emb})
-}
-
-// openWallet opens the user's agent wallet in the state database, loading
-// it with the demo balance the first time.
-func openWallet(ctx context.Context, db *store.DB, user string, cur skills.Currency) (*wallet.Wallet, error) {
-	id := user + "-" + strings.ToLower(string(cur))
-	w, err := wallet.Open(ctx, wallet.Config{DB: db, ID: id, Currency: cur})
-	if err != nil {
-		return nil, err
-	}
-	amt, err := skills.ParseMoney(demoBalance, cur)
-	if err != nil {
-		return nil, err
-	}
-	if err := w.TopUp(ctx, "initial-load:"+id, amt, "initial demo balance"); err != nil {
-		return nil, fmt.Errorf("load wallet %s: %w", id, err)
-	}
-	return w, nil
-}
-
-// categoryIndex remembers each quoted product's category (the policy input
-// carries them) so the rail can name them in the cart mandate.
-type categoryIndex struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func newCategoryIndex() *categoryIndex { return &categoryIndex{m: map[string]string{}} }
-
-func (c *categoryIndex) learn(m map[string]string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, v := range m {
-		c.m[k] = v
-	}
-}
-
-func (c *categoryIndex) lookup(merchant, sku string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[merchant+"/"+sku]
+	return assemble.OpenMemory(ctx, db)
 }

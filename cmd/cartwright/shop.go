@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/confirm"
 	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/skills"
@@ -96,14 +97,14 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 	if err != nil {
 		return errorf(s, "mandate: %v", err)
 	}
-	res, err := rt.agent.Run(ctx, agent.Request{Text: pos[0], UserID: f.rt.user, SessionID: f.session, Mandate: mandate, Answer: f.answer})
+	res, err := rt.asm.Run(ctx, agent.Request{Text: pos[0], UserID: f.rt.user, SessionID: f.session, Mandate: mandate, Answer: f.answer})
 	if err != nil {
 		return errorf(s, "%v (the session keeps its state: cartwright resume <session-id>)", err)
 	}
 	if forRun && res.Status != agent.StatusRunning {
 		// A mandate signed for one run ends with it: it must not become the
 		// standing mandate of later runs.
-		if err := rt.auth.store.Revoke(ctx, mandate.ID, "one-run mandate: the run ended"); err != nil {
+		if err := rt.auth.Store.Revoke(ctx, mandate.ID, "one-run mandate: the run ended"); err != nil {
 			fmt.Fprintf(s.err, "cartwright: warning: could not retire the run's mandate %s: %v\n", mandate.ID, err)
 		}
 	}
@@ -176,7 +177,7 @@ func runResume(ctx context.Context, s *stdio, args []string) int {
 		return errorf(s, "%v", err)
 	}
 	defer rt.Close()
-	res, err := rt.agent.Resume(ctx, pos[0])
+	res, err := rt.asm.Resume(ctx, pos[0])
 	if err != nil {
 		return errorf(s, "%v", err)
 	}
@@ -251,15 +252,29 @@ func writeJSON(s *stdio, v any) int {
 	return exitBought
 }
 
-func report(s *stdio, res *agent.Result, asJSON bool) int {
+func report(s *stdio, res *assemble.Result, asJSON bool) int {
 	if asJSON {
 		if c := writeJSON(s, res); c != exitBought {
 			return c
 		}
 		return exitCode(res.Status)
 	}
-	printResult(s.out, res)
+	printResult(s.out, res.Result)
+	printFees(s.out, res)
 	return exitCode(res.Status)
+}
+
+// printFees lists the per-request (x402) fees the session paid: data
+// fees, not orders, inside the same mandate.
+func printFees(w io.Writer, r *assemble.Result) {
+	if len(r.FeePayments) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Fees (x402, paid from the wallet inside the mandate): %s in %d payment(s)\n", r.Fees, len(r.FeePayments))
+	for _, f := range r.FeePayments {
+		fmt.Fprintf(w, "  %s  %s  %s  %s\n", f.Merchant, f.Amount, f.Transaction, clip(f.Resource, 60))
+	}
+	fmt.Fprintf(w, "Spent in total (orders + fees): %s\n", r.Spent())
 }
 
 // maxRejectedShown bounds the rejected offers printed per item.

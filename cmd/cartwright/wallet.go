@@ -95,7 +95,7 @@ func runWallet(ctx context.Context, s *stdio, args []string) int {
 		if err := w.TopUp(ctx, key, amt, memo); err != nil {
 			return errorf(s, "topup: %v", err)
 		}
-		_ = a.audit.Record(ctx, "wallet", audit.KindPayment, map[string]any{"action": "topup", "wallet": w.ID(), "amount": amt, "key": key})
+		_ = a.Audit.Record(ctx, "wallet", audit.KindPayment, map[string]any{"action": "topup", "wallet": w.ID(), "amount": amt, "key": key})
 		b, _ := w.Balance(ctx)
 		if f.json {
 			return writeJSON(s, map[string]any{"wallet": w.ID(), "topped_up": amt, "key": key, "balance": b})

@@ -41,13 +41,18 @@ func (p *Paywall) requirements() pay.X402Requirements {
 		Asset: string(p.Price.Currency), PayTo: p.PayTo, MaxTimeoutSeconds: t}
 }
 
-func (p *Paywall) require(w http.ResponseWriter, r *http.Request, msg string) {
+// resourceURL is what a request asks for, as PAYMENT-REQUIRED names it.
+func resourceURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
+	return scheme + "://" + r.Host + r.URL.RequestURI()
+}
+
+func (p *Paywall) require(w http.ResponseWriter, r *http.Request, msg string) {
 	pr := pay.X402PaymentRequired{X402Version: pay.X402Version, Error: msg,
-		Resource: pay.X402Resource{URL: scheme + "://" + r.Host + r.URL.RequestURI(), Description: p.Description, MimeType: p.MimeType},
+		Resource: pay.X402Resource{URL: resourceURL(r), Description: p.Description, MimeType: p.MimeType},
 		Accepts:  []pay.X402Requirements{p.requirements()}}
 	h, err := pay.EncodeHeader(pr)
 	if err != nil {
@@ -73,6 +78,13 @@ func (p *Paywall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var payload pay.X402PaymentPayload
 	if err := pay.DecodeHeader(sigHdr, &payload); err != nil {
 		p.require(w, r, ReasonPayload+": "+err.Error())
+		return
+	}
+	// A payment names the resource it pays for: it buys that one, not
+	// another request (replaying the same paid request is answered again
+	// without a second charge: settlement is idempotent on the nonce).
+	if payload.Resource != nil && payload.Resource.URL != resourceURL(r) {
+		p.require(w, r, ReasonPayload+": the payment is for "+payload.Resource.URL+", not this resource")
 		return
 	}
 	freq := pay.X402FacilitatorRequest{X402Version: pay.X402Version, PaymentPayload: payload, PaymentRequirements: p.requirements()}

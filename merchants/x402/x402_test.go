@@ -150,3 +150,63 @@ func TestService(t *testing.T) {
 func newServiceForTest() *x402.Service {
 	return x402.NewService(x402.ServiceConfig{Price: cny(5), Prices: func(m, sku string) (skills.Money, bool) { return cny(1000), true }})
 }
+
+// recorder keeps the last PAYMENT-SIGNATURE a client sent.
+type recorder struct {
+	base http.RoundTripper
+	sig  string
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if s := req.Header.Get(pay.HeaderPaymentSig); s != "" {
+		r.sig = s
+	}
+	return r.base.RoundTrip(req)
+}
+
+type okHolder struct{}
+
+func (okHolder) Hold(context.Context, string, skills.Money, string) (string, error) { return "h", nil }
+func (okHolder) Capture(context.Context, string, string, skills.Money) error        { return nil }
+func (okHolder) Release(context.Context, string, string) error                      { return nil }
+
+// TestPaywallPaymentBuysOneResource: a signed payment pays for the
+// resource it names. Replaying it for the same request is served again
+// without a second transfer (idempotent settlement); replaying it for
+// another resource is answered 402.
+func TestPaywallPaymentBuysOneResource(t *testing.T) {
+	f := x402.NewFacilitator(x402.FacilitatorConfig{})
+	data := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, `{"q":%q}`, r.URL.Query().Get("q")) })
+	srv := httptest.NewServer(&x402.Paywall{Price: cny(5), PayTo: "databrew", Facilitator: f, Next: data})
+	defer srv.Close()
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	rec := &recorder{base: http.DefaultTransport}
+	tr, err := pay.NewX402Transport(pay.X402Config{Base: rec, Key: key, Wallet: okHolder{}, Approve: func(context.Context, pay.X402Charge) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Transport: tr}).Get(srv.URL + "/products?q=latte")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatal(resp, err)
+	}
+	resp.Body.Close()
+	replay := func(path string) int {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set(pay.HeaderPaymentSig, rec.sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := replay("/products?q=latte"); got != 200 {
+		t.Fatalf("same request replayed: %d", got)
+	}
+	if got := replay("/products?q=tea"); got != http.StatusPaymentRequired {
+		t.Fatalf("payment reused for another resource: %d", got)
+	}
+	if n := len(f.Transfers()); n != 1 {
+		t.Fatalf("%d transfers, want 1", n)
+	}
+}

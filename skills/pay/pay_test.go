@@ -132,7 +132,7 @@ type x402World struct {
 	fail   atomic.Bool
 }
 
-func newX402World(t *testing.T, approve func(context.Context, pay.X402Charge) error) *x402World {
+func newX402World(t *testing.T, approve func(context.Context, pay.X402Charge) error, opts ...func(*pay.X402Config)) *x402World {
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
@@ -162,7 +162,11 @@ func newX402World(t *testing.T, approve func(context.Context, pay.X402Charge) er
 		MimeType: "application/json", Facilitator: &x402.Client{BaseURL: facSrv.URL}, Next: next})
 	t.Cleanup(xw.api.Close)
 	_, xw.key, _ = ed25519.GenerateKey(rand.Reader)
-	tr, err := pay.NewX402Transport(pay.X402Config{Key: xw.key, Wallet: xw.w, Approve: approve})
+	cfg := pay.X402Config{Key: xw.key, Wallet: xw.w, Approve: approve}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	tr, err := pay.NewX402Transport(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,4 +262,84 @@ func TestX402FailuresChargeNothing(t *testing.T) {
 
 func pubString(k ed25519.PrivateKey) string {
 	return "ed25519:" + b64(k.Public().(ed25519.PublicKey))
+}
+
+// TestX402RefusalAsResponse: a refused charge (or one the wallet cannot
+// hold) comes back as the server's 402 with a body saying why, so an ACP
+// client reads it as a declined payment and does not retry; nothing is
+// held or paid.
+func TestX402RefusalAsResponse(t *testing.T) {
+	ctx := context.Background()
+	refuse := atomic.Bool{}
+	refuse.Store(true)
+	var paid atomic.Int32
+	xw := newX402World(t, func(context.Context, pay.X402Charge) error {
+		if refuse.Load() {
+			return errors.New("over_mandate_total: ¥0.05 is over what is left")
+		}
+		return nil
+	}, func(c *pay.X402Config) {
+		c.RefusalAsResponse = true
+		c.OnPaid = func(context.Context, pay.X402Charge, string, pay.X402SettleResponse) { paid.Add(1) }
+	})
+	resp, body, err := xw.get(t, "/history?merchant=brewlab&sku=latte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Type, Code, Message string }
+	if resp.StatusCode != http.StatusPaymentRequired || resp.Header.Get(pay.HeaderX402Refused) != "true" ||
+		resp.Header.Get(pay.HeaderPaymentRequired) == "" || json.Unmarshal([]byte(body), &e) != nil ||
+		e.Code != pay.CodeX402Refused || !strings.Contains(e.Message, "over_mandate_total") {
+		t.Fatalf("%d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	// An empty wallet: the same kind of answer, naming the wallet's error.
+	refuse.Store(false)
+	h, _ := xw.w.Hold(ctx, "drain", cny(1000), "")
+	resp, body, err = xw.get(t, "/history?merchant=brewlab&sku=latte")
+	if err != nil || resp.StatusCode != http.StatusPaymentRequired || !strings.Contains(body, "insufficient funds") {
+		t.Fatalf("%v %v %s", resp, err, body)
+	}
+	xw.w.Release(ctx, "undrain", h)
+	b, _ := xw.w.Balance(ctx)
+	if b.Spent.Minor != 0 || b.Held.Minor != 0 || len(xw.fac.Transfers()) != 0 || paid.Load() != 0 {
+		t.Fatalf("%+v, %d transfers, %d paid", b, len(xw.fac.Transfers()), paid.Load())
+	}
+	// Approved, it pays as usual.
+	resp, _, err = xw.get(t, "/history?merchant=brewlab&sku=latte")
+	if err != nil || resp.StatusCode != 200 || paid.Load() != 1 {
+		t.Fatal(resp, err, paid.Load())
+	}
+}
+
+// TestX402OnDone: every approved charge is reported once its outcome is
+// known — paid after OnPaid, or not paid when the resource failed or the
+// wallet could not hold it; a refused charge was never approved.
+func TestX402OnDone(t *testing.T) {
+	ctx := context.Background()
+	var events []string
+	refuse := atomic.Bool{}
+	xw := newX402World(t, func(context.Context, pay.X402Charge) error {
+		if refuse.Load() {
+			return errors.New("no")
+		}
+		return nil
+	}, func(c *pay.X402Config) {
+		c.OnPaid = func(context.Context, pay.X402Charge, string, pay.X402SettleResponse) { events = append(events, "paid") }
+		c.OnDone = func(_ context.Context, ch pay.X402Charge, paid bool) {
+			events = append(events, fmt.Sprintf("done:%v:%d", paid, ch.Amount.Minor))
+		}
+	})
+	xw.get(t, "/history?merchant=brewlab&sku=latte") // paid
+	xw.fail.Store(true)
+	xw.get(t, "/history?merchant=brewlab&sku=latte") // resource fails: not paid
+	xw.fail.Store(false)
+	refuse.Store(true)
+	xw.get(t, "/history?merchant=brewlab&sku=latte") // refused: never approved
+	refuse.Store(false)
+	h, _ := xw.w.Hold(ctx, "drain", cny(995), "")
+	xw.get(t, "/history?merchant=brewlab&sku=latte") // the wallet cannot hold it
+	xw.w.Release(ctx, "undrain", h)
+	if got := strings.Join(events, " "); got != "paid done:true:5 done:false:5 done:false:5" {
+		t.Fatalf("events %q", got)
+	}
 }

@@ -185,7 +185,28 @@ type X402Config struct {
 	Now      func() time.Time
 	// OnPaid, if set, is told of every settled payment (for the audit log).
 	OnPaid func(ctx context.Context, c X402Charge, holdID string, settle X402SettleResponse)
+	// OnDone, if set, is told once the outcome of an approved charge is
+	// known: paid (after OnPaid) or not paid (nothing moved). It is not
+	// called when the outcome is unknown (the paid request failed in
+	// flight: the hold is left open), so an approver that reserves what it
+	// approved until OnDone keeps counting such a charge — the safe side.
+	OnDone func(ctx context.Context, c X402Charge, paid bool)
+	// RefusalAsResponse: a charge the client will not pay (Approve refused
+	// it, or the wallet cannot hold it) is answered with the server's 402
+	// itself — status and PAYMENT-REQUIRED kept, header X402-Refused set —
+	// and a JSON body {type, code: "x402_payment_refused", message} saying
+	// why, instead of an error. A caller that treats a 402 as a declined
+	// payment (skills/acp: skills.ErrPaymentDeclined) then does not retry a
+	// request that would be refused again. Default: an error wrapping
+	// ErrX402Refused (or the wallet's error).
+	RefusalAsResponse bool
 }
+
+// HeaderX402Refused marks a 402 the client chose not to pay (RefusalAsResponse).
+const HeaderX402Refused = "X402-Refused"
+
+// CodeX402Refused is the error code of a RefusalAsResponse body.
+const CodeX402Refused = "x402_payment_refused"
 
 // ErrX402Refused wraps an Approve refusal.
 var ErrX402Refused = errors.New("x402 charge refused")
@@ -242,10 +263,8 @@ func (t *X402Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if err := t.cfg.Approve(ctx, charge); err != nil {
-		resp.Body.Close()
-		return nil, fmt.Errorf("%w: %s for %s: %w", ErrX402Refused, charge.Amount, charge.Resource, err)
+		return t.refuse(resp, fmt.Errorf("%w: %s for %s: %w", ErrX402Refused, charge.Amount, charge.Resource, err))
 	}
-	resp.Body.Close()
 
 	nonce := randomHex(32)
 	now := t.cfg.Now()
@@ -256,8 +275,10 @@ func (t *X402Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	keyBase := "x402/" + nonce
 	holdID, err := t.cfg.Wallet.Hold(ctx, keyBase+"/hold", charge.Amount, "x402 "+charge.Resource+" to "+charge.PayTo)
 	if err != nil {
-		return nil, fmt.Errorf("x402: hold %s: %w", charge.Amount, err)
+		t.done(ctx, charge, false)
+		return t.refuse(resp, fmt.Errorf("x402: hold %s: %w", charge.Amount, err))
 	}
+	resp.Body.Close()
 	release := func() {
 		_ = t.cfg.Wallet.Release(context.WithoutCancel(ctx), keyBase+"/release", holdID)
 	}
@@ -274,6 +295,7 @@ func (t *X402Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	h, err := EncodeHeader(payload)
 	if err != nil {
 		release()
+		t.done(ctx, charge, false)
 		return nil, err
 	}
 	second := cloneReq(req, body)
@@ -293,6 +315,7 @@ func (t *X402Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp2.StatusCode/100 != 2 || !settle.Success {
 		release()
+		t.done(ctx, charge, false)
 		return resp2, nil
 	}
 	if err := t.cfg.Wallet.Capture(context.WithoutCancel(ctx), keyBase+"/capture", holdID, charge.Amount); err != nil {
@@ -302,7 +325,35 @@ func (t *X402Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.cfg.OnPaid != nil {
 		t.cfg.OnPaid(ctx, charge, holdID, settle)
 	}
+	t.done(ctx, charge, true)
 	return resp2, nil
+}
+
+func (t *X402Transport) done(ctx context.Context, c X402Charge, paid bool) {
+	if t.cfg.OnDone != nil {
+		t.cfg.OnDone(context.WithoutCancel(ctx), c, paid)
+	}
+}
+
+// refuse ends a request whose 402 the client will not pay: an error, or
+// with RefusalAsResponse the 402 itself with a body saying why.
+func (t *X402Transport) refuse(resp *http.Response, why error) (*http.Response, error) {
+	resp.Body.Close()
+	if !t.cfg.RefusalAsResponse {
+		return nil, why
+	}
+	b, err := json.Marshal(map[string]string{"type": "invalid_request", "code": CodeX402Refused, "message": why.Error()})
+	if err != nil {
+		return nil, why
+	}
+	out := *resp
+	out.Header = resp.Header.Clone()
+	out.Header.Set(HeaderX402Refused, "true")
+	out.Header.Set("Content-Type", "application/json")
+	out.Header.Del("Content-Length")
+	out.Body = io.NopCloser(bytes.NewReader(b))
+	out.ContentLength = int64(len(b))
+	return &out, nil
 }
 
 // choose picks the first acceptable payment option.
