@@ -9,8 +9,8 @@
 #    via PGlite (CARTWRIGHT_TEST_PGVECTOR), Chromium (CARTWRIGHT_CHROMIUM).
 #    A helper that fails is reported and its tests skip with their reason;
 #    in CI (CI=true) a failing helper fails the run, so nothing skips there.
-# 2. go vet, a gofmt check, go test ./..., and go test -race on the packages
-#    with concurrency.
+# 2. go vet, a gofmt check, go test ./..., go test -race on the packages
+#    with concurrency, and the public eval suite with its CI thresholds.
 # 3. Stops the servers it started, whatever happened.
 set -euo pipefail
 
@@ -89,5 +89,13 @@ for p in ./agent/... ./skills/... ./merchants/... ./memory/... ./evals/... ./cmd
 done
 log "go test -race ${race_pkgs[*]}"
 go test -race -count=1 "${race_pkgs[@]}"
+
+# The public eval suite through the real CLI, gated: the offline planner
+# completed all of it when measured; the gate allows one stray run in a
+# hundred (a slow CI machine) but never a single wrong purchase. The report lands in $EVAL_OUT (a temporary folder by default).
+eval_out="${EVAL_OUT:-$(mktemp -d)}"
+log "cartwright eval evals/scenarios (report in $eval_out)"
+go run ./cmd/cartwright eval evals/scenarios --min-completion "${EVAL_MIN_COMPLETION:-0.99}" --max-wrong-purchase 0 \
+	--out "$eval_out" --junit "$eval_out/junit.xml"
 
 log "all green"
