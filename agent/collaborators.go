@@ -181,6 +181,13 @@ type Memory interface {
 	Recall(ctx context.Context, userID, request string) ([]planner.MemoryItem, error)
 }
 
+// PurchaseRecorder is implemented by a Memory that keeps purchase history:
+// after a session buys, the runtime hands it each order (idempotent per
+// order: a resumed session may hand the same order again).
+type PurchaseRecorder interface {
+	RecordPurchase(ctx context.Context, userID string, order skills.Order) error
+}
+
 // Auditor records what happened, for a tamper-evident log (agent/audit).
 type Auditor interface {
 	Record(ctx context.Context, sessionID, kind string, data any) error

@@ -97,6 +97,7 @@ func (r *run) pay(ctx context.Context) error {
 		r.refreshBasket()
 		s.Result.Calls.Minimum += 2 * len(r.paid()) // one quote and one completion per merchant paid
 		r.explain("bought: %d order(s), charged %s", len(s.Result.Orders), s.Result.Charged)
+		r.rememberPurchases(ctx)
 		return r.finish(ctx, StatusBought)
 	}
 }
@@ -1040,4 +1041,19 @@ func (r *run) bundleInput(bought map[int]bool) string {
 func fingerprint(secret string) string {
 	h := sha256.Sum256([]byte(secret))
 	return "sha256:" + hex.EncodeToString(h[:8])
+}
+
+// rememberPurchases records the session's orders as purchase history when
+// memory keeps it. History is a convenience for later sessions: a failure
+// here is reported in the result, never undoes a purchase.
+func (r *run) rememberPurchases(ctx context.Context) {
+	rec, ok := r.a.cfg.Memory.(PurchaseRecorder)
+	if !ok {
+		return
+	}
+	for _, o := range r.s.Result.Orders {
+		if err := rec.RecordPurchase(ctx, r.s.Request.UserID, o); err != nil {
+			r.errorf("remembering order %s: %v", o.ID, err)
+		}
+	}
 }

@@ -35,6 +35,8 @@ import (
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/memory/localembed"
+	"github.com/cartwright-agent/cartwright/memory/openaiembed"
+	"github.com/cartwright-agent/cartwright/memory/pgvector"
 	"github.com/cartwright-agent/cartwright/memory/sqlstore"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
@@ -73,6 +75,9 @@ type Config struct {
 	// KeysDir holds the user's and the agent's signing keys (created on
 	// first use). Empty: fresh keys for this Runtime only.
 	KeysDir string
+	// Memory chooses where preference memory lives (default: the state
+	// database's own tables).
+	Memory MemoryOptions
 	// Merchants to shop at (at least one must be wired).
 	Merchants []Merchant
 	// PaynetURL is the payment network that issues delegated tokens (required).
@@ -337,14 +342,12 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 		ac.Audit = rt.Authority.Audit
 	}
 	if ac.Memory == nil {
-		mem, err := OpenMemory(ctx, cfg.DB)
+		mem, err := OpenMemory(ctx, cfg.DB, cfg.Memory)
 		if err != nil {
 			return nil, fmt.Errorf("preference memory: %w", err)
 		}
 		rt.Memory = mem
-		ac.Memory = agent.MemoryFunc(func(ctx context.Context, user, text string) ([]planner.MemoryItem, error) {
-			return memory.ForPlanner(ctx, mem, user, text)
-		})
+		ac.Memory = memoryAdapter{mem}
 	}
 	if ac.Planner == nil {
 		ac.Planner = cfg.Planner
@@ -422,17 +425,67 @@ func NewSessionID() string {
 
 // OpenMemory opens the embedded preference memory (the local embedder over
 // the state database).
-func OpenMemory(ctx context.Context, db *store.DB) (*memory.Service, error) {
-	st, err := sqlstore.Open(ctx, sqlstore.Config{DB: db})
-	if err != nil {
-		return nil, err
+func OpenMemory(ctx context.Context, db *store.DB, opts MemoryOptions) (*memory.Service, error) {
+	var emb memory.Embedder
+	switch e, ok, err := openaiembed.FromEnv(ctx); {
+	case err != nil:
+		return nil, fmt.Errorf("embedder: %w", err)
+	case ok:
+		emb = e
+	default:
+		local, err := localembed.New(localembed.Config{})
+		if err != nil {
+			return nil, err
+		}
+		emb = local
 	}
-	emb, err := localembed.New(localembed.Config{})
-	if err != nil {
-		return nil, err
+	var st memory.Store
+	if opts.PgvectorURL != "" {
+		pv, err := pgvector.Open(ctx, pgvector.Config{URL: opts.PgvectorURL, Dim: emb.Dim()})
+		if err != nil {
+			if errors.Is(err, pgvector.ErrNoExtension) {
+				return nil, fmt.Errorf("%w (install pgvector in that database, or set %s=sql to keep memory in plain tables there)", err, EnvMemoryStore)
+			}
+			return nil, err
+		}
+		st = pv
+	} else {
+		sq, err := sqlstore.Open(ctx, sqlstore.Config{DB: db})
+		if err != nil {
+			return nil, err
+		}
+		st = sq
 	}
 	return memory.New(memory.Config{Store: st, Embedder: emb})
 }
+
+// EnvMemoryStore chooses the memory store when the state database is
+// PostgreSQL: "pgvector" (the default: HNSW index, needs the extension) or
+// "sql" (plain tables, brute-force cosine).
+const EnvMemoryStore = "CARTWRIGHT_MEMORY_STORE"
+
+// MemoryOptions chooses where preference memory lives.
+type MemoryOptions struct {
+	// PgvectorURL, when set, keeps memory in PostgreSQL + pgvector at that
+	// URL (pgvector-go over pgx, HNSW index); empty keeps it in the state
+	// database's own tables.
+	PgvectorURL string
+}
+
+// memoryAdapter gives the runtime recall (memory.ForPlanner) and purchase
+// history (memory.RecordPurchase) over one memory service.
+type memoryAdapter struct{ m memory.Memory }
+
+func (a memoryAdapter) Recall(ctx context.Context, user, text string) ([]planner.MemoryItem, error) {
+	return memory.ForPlanner(ctx, a.m, user, text)
+}
+
+func (a memoryAdapter) RecordPurchase(ctx context.Context, user string, o skills.Order) error {
+	_, err := memory.RecordPurchase(ctx, a.m, user, o)
+	return err
+}
+
+var _ agent.PurchaseRecorder = memoryAdapter{}
 
 func evidenceDir(cfg Config) string {
 	switch {

@@ -156,7 +156,7 @@ func TestKilledBetweenQuoteAndCompletion(t *testing.T) {
 // a hard filter, and the explanation names the memory entry.
 func TestMemoryConstraintShapesPurchase(t *testing.T) {
 	rt := startRuntime(t, "", agent.Config{})
-	mem, err := openMemory(context.Background(), rt.db)
+	mem, err := openMemory(context.Background(), rt.db, "", func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestWebOnlyMerchantThroughBrowser(t *testing.T) {
 	// address book would.
 	rt := startRuntime(t, "testdata/web.yaml", agent.Config{Planner: addressBook{offline.New(offline.Config{}), "CN", "13800138000"}})
 	// A web checkout needs a delivery address: memory knows it.
-	mem, err := openMemory(context.Background(), rt.db)
+	mem, err := openMemory(context.Background(), rt.db, "", func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,7 @@ var commands = map[string]command{
 	"wallet":    walletCommand,    // wallet.go
 	"orders":    ordersCommand,    // orders.go
 	"audit":     auditCommand,     // audit.go
+	"memory":    memoryCommand,    // memory.go
 }
 
 // stdio is the process's streams and environment, injectable for tests.

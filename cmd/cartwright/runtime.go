@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
@@ -181,6 +182,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 	}
 	cfg.MerchantTimeout = f.timeout
 	a, err := assemble.Build(ctx, assemble.Config{DB: db, UserID: f.user, KeysDir: dir, Merchants: ms, PaynetURL: paynetURL,
+		Memory:   memoryOptions(path, s.getenv),
 		Currency: rt.currency, InitialBalance: demoBalance, PlannerName: f.planner, Logger: log, Agent: cfg, EvidenceDir: filepath.Join(dir, "evidence"),
 		SkipMerchant: func(id string, err error) {
 			// Without Chromium a web-only merchant is skipped; the run goes on.
@@ -198,8 +200,21 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 	return rt, nil
 }
 
-// openMemory opens the embedded preference memory (the local embedder over
-// the state database). Memory commands use the same store.
-func openMemory(ctx context.Context, db *store.DB) (*memory.Service, error) {
-	return assemble.OpenMemory(ctx, db)
+// openMemory opens the user's preference memory where the shop command
+// keeps it, so memory commands and shopping see the same entries.
+func openMemory(ctx context.Context, db *store.DB, statePath string, getenv func(string) string) (*memory.Service, error) {
+	return assemble.OpenMemory(ctx, db, memoryOptions(statePath, getenv))
+}
+
+// memoryOptions: with PostgreSQL state, memory lives in PostgreSQL +
+// pgvector at the same URL (HNSW index), unless CARTWRIGHT_MEMORY_STORE=sql
+// keeps it in plain tables; with the embedded SQLite file, in that file.
+func memoryOptions(statePath string, getenv func(string) string) assemble.MemoryOptions {
+	if !strings.HasPrefix(statePath, "postgres://") && !strings.HasPrefix(statePath, "postgresql://") {
+		return assemble.MemoryOptions{}
+	}
+	if strings.EqualFold(getenv(assemble.EnvMemoryStore), "sql") {
+		return assemble.MemoryOptions{}
+	}
+	return assemble.MemoryOptions{PgvectorURL: statePath}
 }
