@@ -66,13 +66,13 @@ func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cf
 			break
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	paths := fs.Args()
 	if len(paths) == 0 {
 		fmt.Fprintln(stderr, "eval: no scenario path given (try: cartwright eval evals/scenarios)")
 		fs.Usage()
@@ -280,3 +280,24 @@ func (p *progressBar) update(done, total int, r Run) {
 }
 
 func (p *progressBar) finish() { fmt.Fprint(p.w, "\r\033[K") }
+
+// parseInterspersed parses flags before, between or after the scenario
+// paths ("eval evals/scenarios --out DIR" works like the other commands); a
+// lone "--" ends flag parsing. It returns the paths.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

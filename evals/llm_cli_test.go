@@ -171,3 +171,24 @@ func TestLLMEvalBinary(t *testing.T) {
 	}
 	checkEvalOutput(t, stdout.String(), out, len(files), scenarios)
 }
+
+// TestSummaryWarnsOfPlannerFallbacks: a run whose intent came from the
+// offline fallback is counted, and the summary says so, so an "llm" report
+// cannot silently be an offline one.
+func TestSummaryWarnsOfPlannerFallbacks(t *testing.T) {
+	runs := []Run{
+		{Scenario: "a", Planner: "llm", PlannerUsed: "llm", ModelCalls: 1},
+		{Scenario: "b", Planner: "llm", PlannerUsed: "llm→offline", ModelCalls: 2},
+	}
+	rep := &Report{Planner: "llm", Trials: 1, Overall: Summarize("overall", runs, 1)}
+	if rep.Overall.Fallbacks != 1 {
+		t.Fatalf("fallbacks %d, want 1", rep.Overall.Fallbacks)
+	}
+	var b strings.Builder
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "warning: 1 of 2 runs fell back to the offline planner") {
+		t.Fatalf("summary lacks the fallback warning:\n%s", b.String())
+	}
+}

@@ -67,6 +67,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		_, err = fmt.Fprintf(w, "model calls %d (%.2f per run)  tokens %d (%d per run)\n",
 			o.ModelCalls, float64(o.ModelCalls)/float64(n), o.Tokens, o.Tokens/n)
 	}
+	if err == nil && o.Fallbacks > 0 {
+		_, err = fmt.Fprintf(w, "warning: %d of %d runs fell back to the offline planner (the model failed or answered invalidly twice)\n", o.Fallbacks, o.Runs)
+	}
 	return err
 }
 

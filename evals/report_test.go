@@ -91,6 +91,17 @@ func TestCLIRunReportsAndGates(t *testing.T) {
 	if code, _, _ := cli(t, "--min-completion", "0.5", "--max-wrong-purchase", "0.5", dir); code != 0 {
 		t.Fatalf("gates met: exit %d", code)
 	}
+	// Flags may follow the paths, as with every other command.
+	if code, _, errs := cli(t, dir, "--min-completion", "0.9"); code != 1 || !strings.Contains(errs, "below --min-completion") {
+		t.Fatalf("flag after the path: exit %d %s", code, errs)
+	}
+	after := filepath.Join(t.TempDir(), "after")
+	if code, _, errs := cli(t, dir, "--out", after, "-q"); code != 0 {
+		t.Fatalf("--out after the path: exit %d %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(after, "results.json")); err != nil {
+		t.Fatalf("--out after the path wrote nothing: %v", err)
+	}
 }
 
 func TestCLICheckAndErrors(t *testing.T) {

@@ -2,6 +2,7 @@ package evals
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
@@ -18,6 +19,9 @@ type Run struct {
 	Trial    int      `json:"trial"`
 	Seed     int64    `json:"seed"`
 	Planner  string   `json:"planner"`
+	// PlannerUsed is what actually produced the run's intent: "llm",
+	// "offline", or "llm→offline" when the LLM planner fell back.
+	PlannerUsed string `json:"planner_used,omitempty"`
 
 	// Status is the runtime's session status ("bought", "declined", …), or
 	// "crashed" / "timeout" when the harness had to stop the run.
@@ -83,6 +87,9 @@ type Summary struct {
 	MerchantCalls int           `json:"merchant_calls"`
 	ModelCalls    int           `json:"model_calls"`
 	Tokens        int           `json:"tokens"`
+	// Fallbacks counts runs whose intent came from the offline fallback of
+	// the LLM planner (the model failed or answered invalidly twice).
+	Fallbacks int `json:"fallbacks"`
 }
 
 // Summarize aggregates runs with k trials per scenario.
@@ -118,6 +125,9 @@ func Summarize(label string, runs []Run, k int) Summary {
 		s.MerchantCalls += r.MerchantCalls
 		s.ModelCalls += r.ModelCalls
 		s.Tokens += r.TokensIn + r.TokensOut
+		if strings.Contains(r.PlannerUsed, "→") {
+			s.Fallbacks++
+		}
 	}
 	s.Scenarios = len(per)
 	if s.Runs > 0 {

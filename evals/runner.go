@@ -244,6 +244,7 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 		r.Steps = len(res.Steps)
 		r.MerchantCalls = res.MerchantCalls
 		r.ModelCalls = res.Usage.Calls
+		r.PlannerUsed = res.Intent.Planner
 		r.TokensIn, r.TokensOut = res.Usage.TokensIn, res.Usage.TokensOut
 		for _, st := range res.Steps {
 			r.StepTimes[st.Name] += int64(st.Duration)

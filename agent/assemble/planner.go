@@ -9,15 +9,25 @@ import (
 	"github.com/cartwright-agent/cartwright/planner/offline"
 )
 
-// PlannerByName builds the offline planner ("" or "offline"), or the LLM
+// PlannerByName builds the offline planner ("offline"), or the LLM
 // planner configured from the environment ("llm": OPENAI_API_KEY /
 // OPENAI_BASE_URL, CARTWRIGHT_MODEL), with the offline planner as its
-// fallback.
+// fallback. "auto" (and "") is the LLM planner when a model is configured
+// and the offline planner otherwise: what `cartwright shop` does by default.
 func PlannerByName(name string) (planner.Planner, error) {
 	off := offline.New(offline.Config{})
 	switch name {
-	case "", "offline":
+	case "offline":
 		return off, nil
+	case "", "auto":
+		p, configured, err := llm.FromEnv(llm.Config{Fallback: off})
+		if err != nil {
+			return nil, fmt.Errorf("llm planner: %w", err)
+		}
+		if !configured {
+			return off, nil
+		}
+		return p, nil
 	case "llm":
 		p, configured, err := llm.FromEnv(llm.Config{Fallback: off})
 		if err != nil {
@@ -28,5 +38,5 @@ func PlannerByName(name string) (planner.Planner, error) {
 		}
 		return p, nil
 	}
-	return nil, fmt.Errorf("unknown planner %q (offline | llm)", name)
+	return nil, fmt.Errorf("unknown planner %q (auto | offline | llm)", name)
 }

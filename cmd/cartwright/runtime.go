@@ -44,7 +44,7 @@ func (f *runtimeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.paynet, "paynet", "", "payment network base URL for delegated tokens (required with --merchant)")
 	fs.StringVar(&f.user, "user", "demo", "user id (memory, wallet and sessions are per user)")
 	fs.StringVar(&f.currency, "currency", "", "wallet currency with --merchant (default: the merchants' currency)")
-	fs.StringVar(&f.planner, "planner", "offline", "planner: offline (rules, no network) or llm (OPENAI_API_KEY / OPENAI_BASE_URL, CARTWRIGHT_MODEL)")
+	fs.StringVar(&f.planner, "planner", "auto", "planner: auto (llm when a model is configured, else offline), offline (rules, no network) or llm (OPENAI_API_KEY / OPENAI_BASE_URL, CARTWRIGHT_MODEL)")
 	fs.DurationVar(&f.timeout, "merchant-timeout", 10*time.Second, "deadline for each merchant per step")
 	fs.BoolVar(&f.verbose, "v", false, "log debug details to stderr")
 }
@@ -117,9 +117,9 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 	log := slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
 
 	switch f.planner {
-	case "", "offline", "llm":
+	case "", "auto", "offline", "llm":
 	default:
-		return nil, fmt.Errorf("--planner %q: want offline or llm", f.planner)
+		return nil, fmt.Errorf("--planner %q: want auto, offline or llm", f.planner)
 	}
 	path, err := statePath(f, s.getenv)
 	if err != nil {
