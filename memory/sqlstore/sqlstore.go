@@ -105,6 +105,27 @@ func (s *Store) readSpace(ctx context.Context, q querier) (memory.Space, error) 
 // Space implements memory.Store.
 func (s *Store) Space(ctx context.Context) (memory.Space, error) { return s.readSpace(ctx, s.db) }
 
+// claimSpace checks a vector against the store's embedding space, recording
+// sp as the space when the store has none yet. Two first writers may race
+// (on PostgreSQL both can see an empty space under READ COMMITTED): the
+// insert yields to a concurrent one (ON CONFLICT DO NOTHING waits for it)
+// and the check then runs against whichever space won.
+func (s *Store) claimSpace(ctx context.Context, tx *sql.Tx, sp memory.Space, vec []float32) error {
+	stored, err := s.readSpace(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if stored.IsZero() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.space+` (id, embedder, dim) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`, sp.Embedder, sp.Dim); err != nil {
+			return fmt.Errorf("sqlstore: record space: %w", err)
+		}
+		if stored, err = s.readSpace(ctx, tx); err != nil {
+			return err
+		}
+	}
+	return memory.CheckStoreVector(stored, sp, vec)
+}
+
 // Insert implements memory.Store.
 func (s *Store) Insert(ctx context.Context, r memory.Record) (memory.Entry, error) {
 	if err := checkEntry(r.Entry); err != nil {
@@ -112,17 +133,8 @@ func (s *Store) Insert(ctx context.Context, r memory.Record) (memory.Entry, erro
 	}
 	var out memory.Entry
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		stored, err := s.readSpace(ctx, tx)
-		if err != nil {
+		if err := s.claimSpace(ctx, tx, r.Space, r.Vector); err != nil {
 			return err
-		}
-		if err := memory.CheckStoreVector(stored, r.Space, r.Vector); err != nil {
-			return err
-		}
-		if stored.IsZero() {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.space+` (id, embedder, dim) VALUES (1, $1, $2)`, r.Space.Embedder, r.Space.Dim); err != nil {
-				return fmt.Errorf("sqlstore: record space: %w", err)
-			}
 		}
 		dedup := memory.DedupKey(r.Text)
 		res, err := tx.ExecContext(ctx, `INSERT INTO `+s.entries+` (id, user_id, kind, text, source, dedup, created_at, embedder, dim, vector)
@@ -163,17 +175,8 @@ func (s *Store) InsertMany(ctx context.Context, rs []memory.Record) error {
 		}
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		stored, err := s.readSpace(ctx, tx)
-		if err != nil {
+		if err := s.claimSpace(ctx, tx, rs[0].Space, rs[0].Vector); err != nil {
 			return err
-		}
-		if err := memory.CheckStoreVector(stored, rs[0].Space, rs[0].Vector); err != nil {
-			return err
-		}
-		if stored.IsZero() {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO `+s.space+` (id, embedder, dim) VALUES (1, $1, $2)`, rs[0].Space.Embedder, rs[0].Space.Dim); err != nil {
-				return fmt.Errorf("sqlstore: record space: %w", err)
-			}
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO `+s.entries+` (id, user_id, kind, text, source, dedup, created_at, embedder, dim, vector)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (user_id, dedup) DO NOTHING`)

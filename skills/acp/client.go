@@ -131,6 +131,11 @@ func classify(status int, body Error) error {
 	switch {
 	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests || status >= 500:
 		return skills.ErrUnavailable
+	case status == http.StatusConflict && body.Code == "idempotency_in_flight":
+		// The first request under this key is still running at the
+		// merchant: its outcome is not known yet (it may still charge), so
+		// this is "try again later", never a refusal.
+		return skills.ErrUnavailable
 	case status == http.StatusNotFound || body.Code == "invalid_item_id":
 		return skills.ErrNotFound
 	case status == http.StatusPaymentRequired:

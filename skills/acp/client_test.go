@@ -354,3 +354,26 @@ func TestClientURLAlone(t *testing.T) {
 		t.Fatalf("complete: %+v %v", o, err)
 	}
 }
+
+// TestInFlightIsUnavailableNotRefused: with the client's own retries off
+// (the agent is the retry layer), a 409 idempotency_in_flight must read as
+// "not known yet, try again" — the first request may still charge — never as
+// a refusal the agent would answer by releasing the hold.
+func TestInFlightIsUnavailableNotRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusConflict)
+		w.Write([]byte(`{"type":"invalid_request","code":"idempotency_in_flight","message":"a request with this Idempotency-Key is still being processed"}`))
+	}))
+	defer srv.Close()
+	c, err := acp.New(acp.Config{BaseURL: srv.URL, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Complete(context.Background(), skills.CompleteRequest{QuoteID: "cs_1", IdempotencyKey: "k",
+		Credential: skills.Credential{Type: "spt", Token: "vt_1"}})
+	if !errors.Is(err, skills.ErrUnavailable) || errors.Is(err, skills.ErrInvalid) || errors.Is(err, skills.ErrPaymentDeclined) {
+		t.Fatalf("in-flight completion: %v, want ErrUnavailable", err)
+	}
+}
