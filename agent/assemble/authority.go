@@ -33,15 +33,25 @@ type Authority struct {
 }
 
 // OpenAuthority loads (creating on first use, mode 0600) the keys
-// "user-<id>" and "agent" in keysDir and opens the mandate store and the
-// audit log in db. An empty keysDir makes fresh keys that live only as long
-// as the process (an eval run's).
+// "user-<id>.ed25519" and "agent.ed25519" in keysDir — that directory
+// itself — and opens the mandate store and the audit log in db. An empty
+// keysDir makes fresh keys that live only as long as the process (an eval
+// run's).
+//
+// A key is not created where records signed by an earlier key exist (audit
+// entries for the agent key, stored mandates of the user for the user key):
+// that is a wrong key directory, and a fresh key would make every earlier
+// record fail verification. A loaded agent key other than the one that
+// signed the audit log is refused the same way, naming both keys.
 func OpenAuthority(ctx context.Context, db *store.DB, keysDir, userID string) (*Authority, error) {
 	if userID == "" {
 		return nil, errors.New("assemble: authority needs a user id")
 	}
+	ms, err := mandate.OpenStore(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("mandates: %w", err)
+	}
 	var uk, ak ed25519.PrivateKey
-	var err error
 	if keysDir == "" {
 		if _, uk, err = ed25519.GenerateKey(rand.Reader); err != nil {
 			return nil, err
@@ -50,16 +60,33 @@ func OpenAuthority(ctx context.Context, db *store.DB, keysDir, userID string) (*
 			return nil, err
 		}
 	} else {
-		if uk, err = mandate.LoadOrCreateKey(keysDir, "user-"+strings.ToLower(userID)); err != nil {
+		userKey := "user-" + strings.ToLower(userID)
+		if !mandate.KeyExists(keysDir, userKey) {
+			if err := noUserRecords(ctx, ms, keysDir, userKey, userID); err != nil {
+				return nil, err
+			}
+		}
+		if uk, err = mandate.LoadOrCreateKey(keysDir, userKey); err != nil {
 			return nil, fmt.Errorf("user key: %w", err)
+		}
+		head, err := audit.ReadHead(ctx, db)
+		if err != nil && !errors.Is(err, audit.ErrHeadMissing) { // a missing head is for audit verify to report
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+		if !mandate.KeyExists(keysDir, mandate.RoleAgent) && head.ID > 0 {
+			signer := "another agent key"
+			if head.AgentKey != "" {
+				signer = "agent key " + head.AgentKey
+			}
+			return nil, fmt.Errorf("the audit log (%d entries) was signed by %s, but %s holds no agent key (%s): wrong --keys? (a new key would make every earlier entry fail verification)",
+				head.ID, signer, keysDir, mandate.KeyPath(keysDir, mandate.RoleAgent))
 		}
 		if ak, err = mandate.LoadOrCreateKey(keysDir, mandate.RoleAgent); err != nil {
 			return nil, fmt.Errorf("agent key: %w", err)
 		}
-	}
-	ms, err := mandate.OpenStore(ctx, db)
-	if err != nil {
-		return nil, fmt.Errorf("mandates: %w", err)
+		if have := audit.KeyString(ak.Public().(ed25519.PublicKey)); head.AgentKey != "" && head.AgentKey != have {
+			return nil, fmt.Errorf("the audit log was signed by agent key %s; the key in %s is %s — wrong --keys?", head.AgentKey, keysDir, have)
+		}
 	}
 	al, err := audit.Open(ctx, audit.Config{DB: db, Key: ak})
 	if err != nil {
@@ -72,6 +99,20 @@ func OpenAuthority(ctx context.Context, db *store.DB, keysDir, userID string) (*
 			// The mock world's merchants sign no carts: the agent attests them.
 			AllowAgentAttestedCarts: true, Merchants: map[string]string{},
 		}}, nil
+}
+
+// noUserRecords refuses to create a user key where the user's stored
+// mandates were signed by another one.
+func noUserRecords(ctx context.Context, ms *mandate.Store, keysDir, keyName, userID string) error {
+	list, err := ms.List(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("mandates: %w", err)
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	return fmt.Errorf("user %s has %d stored mandate(s) signed by user key %s, but %s holds no user key (%s): wrong --keys? (a new key would leave them unverifiable)",
+		userID, len(list), list[0].UserKey, keysDir, mandate.KeyPath(keysDir, keyName))
 }
 
 // Policy is the policy engine over the signed mandate.

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
@@ -99,7 +100,57 @@ var migrations = []string{
 		hash TEXT NOT NULL,
 		sig TEXT NOT NULL)`,
 	`INSERT INTO audit_head (one, id, hash, sig) VALUES (1, 0, '', '')`,
+	// The public key of the agent that signed the newest entry: not trusted
+	// (the key file is), only used to tell "signed with another key" apart
+	// from tampering.
+	`ALTER TABLE audit_head ADD COLUMN agent_key TEXT NOT NULL DEFAULT ''`,
 }
+
+// KeyString is how the log names an agent key: "ed25519:" + base64url (the
+// same form as mandate.PublicKeyString).
+func KeyString(pub ed25519.PublicKey) string {
+	return "ed25519:" + base64.RawURLEncoding.EncodeToString(pub)
+}
+
+// KeyMismatchError says the log was signed by another agent key than the
+// one given: a wrong key directory, not tampering.
+type KeyMismatchError struct {
+	Logged string // the key that signed the log ("" when the log predates recording it)
+	Have   string // the key given
+}
+
+func (e *KeyMismatchError) Error() string {
+	if e.Logged == "" {
+		return fmt.Sprintf("audit: every entry's hash and link is intact but no signature verifies with agent key %s: the log was signed by another agent key (wrong --keys?)", e.Have)
+	}
+	return fmt.Sprintf("audit: the audit log was signed by agent key %s; the agent key given is %s (wrong --keys?)", e.Logged, e.Have)
+}
+
+// Head is what the log's head record says: the last entry's id and the
+// agent key that signed it ("" before keys were recorded).
+type Head struct {
+	ID       int64
+	AgentKey string
+}
+
+// ReadHead migrates db and reads the head record without needing a key: a
+// caller about to create a new agent key checks first that no log signed by
+// another key exists.
+func ReadHead(ctx context.Context, db *store.DB) (Head, error) {
+	if err := db.Migrate(ctx, "audit", migrations); err != nil {
+		return Head{}, err
+	}
+	var h Head
+	err := db.QueryRowContext(ctx, `SELECT id, agent_key FROM audit_head WHERE one = 1`).Scan(&h.ID, &h.AgentKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Head{}, ErrHeadMissing
+	}
+	return h, err
+}
+
+// ErrHeadMissing: the head record is gone (tampering or truncation);
+// Verify and Append report it.
+var ErrHeadMissing = errors.New("audit: the head record (audit_head) is missing: the log was tampered with or truncated")
 
 // Open migrates and returns the log.
 func Open(ctx context.Context, cfg Config) (*Log, error) {
@@ -141,7 +192,11 @@ func (l *Log) Append(ctx context.Context, session, kind string, data any) (Entry
 		}
 		var headID int64
 		var headHash string
-		if err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_head WHERE one = 1`).Scan(&headID, &headHash); err != nil {
+		err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_head WHERE one = 1`).Scan(&headID, &headHash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrHeadMissing
+		}
+		if err != nil {
 			return err
 		}
 		var seq int64
@@ -156,8 +211,8 @@ func (l *Log) Append(ctx context.Context, session, kind string, data any) (Entry
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, e.ID, e.Session, e.Seq, e.Time.Format(time.RFC3339Nano), e.Kind, string(e.Payload), e.Prev, e.Hash, e.Sig); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE audit_head SET id = $1, hash = $2, sig = $3 WHERE one = 1`,
-			e.ID, e.Hash, base64.RawURLEncoding.EncodeToString(ed25519.Sign(l.key, headBytes(e.ID, e.Hash))))
+		_, err = tx.ExecContext(ctx, `UPDATE audit_head SET id = $1, hash = $2, sig = $3, agent_key = $4 WHERE one = 1`,
+			e.ID, e.Hash, base64.RawURLEncoding.EncodeToString(ed25519.Sign(l.key, headBytes(e.ID, e.Hash))), KeyString(l.pub))
 		return err
 	})
 	if err != nil {
@@ -236,11 +291,20 @@ func (l *Log) Verify(ctx context.Context, session string) (int, error) {
 		return 0, err
 	}
 	var headID int64
-	var headHash, headSig string
-	if err := l.db.QueryRowContext(ctx, `SELECT id, hash, sig FROM audit_head WHERE one = 1`).Scan(&headID, &headHash, &headSig); err != nil {
+	var headHash, headSig, headKey string
+	err = l.db.QueryRowContext(ctx, `SELECT id, hash, sig, agent_key FROM audit_head WHERE one = 1`).Scan(&headID, &headHash, &headSig, &headKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return len(all), ErrHeadMissing
+	}
+	if err != nil {
 		return 0, err
 	}
 	probs := verifyChain(all, l.pub, headID, headHash, headSig)
+	if len(probs) > 0 {
+		if err := l.otherKey(all, probs, headID, headHash, headSig, headKey); err != nil {
+			return len(all), err
+		}
+	}
 	n := len(all)
 	if session != "" {
 		var mine []Problem
@@ -259,15 +323,74 @@ func (l *Log) Verify(ctx context.Context, session string) (int, error) {
 				mine = append(mine, p)
 			}
 		}
-		probs = mine
-		if n == 0 && len(probs) == 0 {
-			return 0, fmt.Errorf("audit: no entries for session %q", session)
+		if n == 0 {
+			// The session has no entries. If the chain has entries missing
+			// or another entry names the session, they were deleted.
+			if len(probs) > 0 || referenced(all, session) {
+				what := "the log refers to this session but holds none of its entries: they were deleted (tampering)"
+				if len(probs) > 0 {
+					what = "no entries of this session remain while the chain has entries missing: if the session existed, they were deleted (tampering)"
+				}
+				return 0, &VerifyError{Problems: append([]Problem{{Session: session, What: what}}, probs...)}
+			}
+			return 0, fmt.Errorf("audit: no entries for session %q: it was never recorded in this log", session)
 		}
+		probs = mine
 	}
 	if len(probs) > 0 {
 		return n, &VerifyError{Problems: probs}
 	}
 	return n, nil
+}
+
+// otherKey tells a log signed by another agent key apart from tampering:
+// with a recorded head key other than ours, the whole chain verifies under
+// it; with none recorded (an older log), every hash and link is intact and
+// only the signatures fail.
+func (l *Log) otherKey(all []Entry, probs []Problem, headID int64, headHash, headSig, headKey string) error {
+	mine := KeyString(l.pub)
+	if headKey != "" && headKey != mine {
+		if pub, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(headKey, "ed25519:")); err == nil && len(pub) == ed25519.PublicKeySize {
+			if len(verifyChain(all, ed25519.PublicKey(pub), headID, headHash, headSig)) == 0 {
+				return &KeyMismatchError{Logged: headKey, Have: mine}
+			}
+		}
+		return nil
+	}
+	if headKey != "" || len(all) == 0 {
+		return nil
+	}
+	sigFails := 0
+	for _, p := range probs {
+		switch p.What {
+		case whatBadSig:
+			sigFails++
+		case whatBadHeadSig:
+		default:
+			return nil // something besides signatures is wrong: tampering
+		}
+	}
+	if sigFails == len(all) {
+		return &KeyMismatchError{Have: mine}
+	}
+	return nil
+}
+
+const (
+	whatBadSig     = "signature does not verify with the agent key"
+	whatBadHeadSig = "head signature does not verify"
+)
+
+// referenced reports whether an entry's payload names session as a
+// "session" value: evidence the session existed.
+func referenced(all []Entry, session string) bool {
+	needle, _ := json.Marshal(session)
+	for _, e := range all {
+		if strings.Contains(string(e.Payload), `"session":`+string(needle)) {
+			return true
+		}
+	}
+	return false
 }
 
 // verifyChain checks entries (in id order) against the signer and head.
@@ -288,7 +411,7 @@ func verifyChain(all []Entry, pub ed25519.PublicKey, headID int64, headHash, hea
 		if got := entryHash(e); got != e.Hash {
 			bad(e, "content does not match its hash (edited)")
 		} else if sig, err := base64.RawURLEncoding.DecodeString(e.Sig); err != nil || !ed25519.Verify(pub, []byte(e.Hash), sig) {
-			bad(e, "signature does not verify with the agent key")
+			bad(e, whatBadSig)
 		}
 		if want := lastSeq[e.Session] + 1; e.Seq != want {
 			bad(e, "session sequence %d where %d was expected (deleted or reordered)", e.Seq, want)
@@ -300,7 +423,7 @@ func verifyChain(all []Entry, pub ed25519.PublicKey, headID int64, headHash, hea
 	switch {
 	case headID == 0 && len(all) == 0:
 	case err != nil || !ed25519.Verify(pub, headBytes(headID, headHash), sig):
-		probs = append(probs, Problem{ID: headID, What: "head signature does not verify"})
+		probs = append(probs, Problem{ID: headID, What: whatBadHeadSig})
 	case headID != prevID || headHash != prevHash:
 		probs = append(probs, Problem{ID: prevID, What: fmt.Sprintf("head says the log ends at entry %d, it ends at %d (entries removed or added at the end)", headID, prevID)})
 	}

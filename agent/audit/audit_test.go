@@ -144,12 +144,87 @@ func TestTamperDetected(t *testing.T) {
 	}
 }
 
+// TestWrongKey: a log signed by another agent key (a wrong --keys) is
+// reported as such, naming both keys, not as tampering; tampering on top of
+// it still is.
 func TestWrongKey(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		legacy bool // the log predates recording the agent key
+		tamper bool
+	}{{"recorded key", false, false}, {"legacy log", true, false}, {"recorded key, tampered", false, true}, {"legacy log, tampered", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openDB(t)
+			signer := newLog(t, db)
+			fill(t, signer)
+			if tc.legacy {
+				db.ExecContext(ctx, `UPDATE audit_head SET agent_key = ''`)
+			}
+			if tc.tamper {
+				db.ExecContext(ctx, `UPDATE audit_entries SET payload = '{"i":0,"s":"s_a","amount":1}' WHERE id = 1`)
+			}
+			other := newLog(t, db) // same database, another key
+			_, err := other.Verify(ctx, "")
+			var km *KeyMismatchError
+			if tc.tamper {
+				var ve *VerifyError
+				if !errors.As(err, &ve) || errors.As(err, &km) {
+					t.Fatalf("tampered log signed by another key: %v, want a VerifyError", err)
+				}
+				return
+			}
+			if !errors.As(err, &km) {
+				t.Fatalf("Verify with another key: %v, want a KeyMismatchError", err)
+			}
+			if !strings.Contains(err.Error(), KeyString(other.pub)) || !strings.Contains(err.Error(), "wrong --keys") {
+				t.Errorf("message does not name the key given: %v", err)
+			}
+			if !tc.legacy && (km.Logged != KeyString(signer.pub) || !strings.Contains(err.Error(), km.Logged)) {
+				t.Errorf("message does not name the signing key %s: %v", KeyString(signer.pub), err)
+			}
+			h, err := ReadHead(ctx, db)
+			if err != nil || h.ID != 10 || (!tc.legacy && h.AgentKey != KeyString(signer.pub)) {
+				t.Errorf("ReadHead = %+v, %v", h, err)
+			}
+		})
+	}
+}
+
+// TestHeadMissing: a deleted head record is named as tampering or
+// truncation, not a bare "no rows".
+func TestHeadMissing(t *testing.T) {
 	db := openDB(t)
-	fill(t, newLog(t, db))
-	other := newLog(t, db) // same database, another key
-	if ps := problems(t, other, ""); len(ps) < 10 {
-		t.Fatalf("entries signed by another key verified: %v", ps)
+	l := newLog(t, db)
+	fill(t, l)
+	db.Exec(`DELETE FROM audit_head`)
+	_, err := l.Verify(context.Background(), "")
+	if err == nil || !strings.Contains(err.Error(), "head record") || !strings.Contains(err.Error(), "tampered") {
+		t.Fatalf("Verify without a head: %v", err)
+	}
+	if err := l.Record(context.Background(), "s_c", KindRequest, 1); err == nil || !strings.Contains(err.Error(), "head record") {
+		t.Fatalf("Record without a head: %v", err)
+	}
+}
+
+// TestSessionDeleted: verifying a session whose every entry was deleted
+// flags tampering when the chain shows entries missing; a session never
+// recorded in an intact log is just unknown.
+func TestSessionDeleted(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	l := newLog(t, db)
+	fill(t, l)
+	_, err := l.Verify(ctx, "never")
+	if err == nil || errors.As(err, new(*VerifyError)) || !strings.Contains(err.Error(), "no entries") {
+		t.Fatalf("unknown session on an intact log: %v", err)
+	}
+	l.Record(ctx, "s_c", KindRequest, 1)
+	l.Record(ctx, "s_d", KindRequest, 1)
+	db.Exec(`DELETE FROM audit_entries WHERE session = 's_c'`)
+	ps := problems(t, l, "s_c")
+	if len(ps) == 0 || !strings.Contains(ps[0].What, "deleted") {
+		t.Fatalf("verify of a deleted session: %v", ps)
 	}
 }
 

@@ -39,32 +39,56 @@ func ParsePublicKey(s string) (ed25519.PublicKey, error) {
 
 var keyName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 
-// KeyPath is where the private key named name lives under stateDir.
-func KeyPath(stateDir, name string) string {
-	return filepath.Join(stateDir, "keys", name+".ed25519")
+// KeyPath is where the private key named name lives in the key directory
+// dir: dir/<name>.ed25519 (dir itself, no subdirectory).
+func KeyPath(dir, name string) string {
+	return filepath.Join(dir, name+".ed25519")
 }
 
-// LoadOrCreateKey loads the private key name from stateDir/keys, creating
-// it (mode 0600, directory 0700) on first use.
-func LoadOrCreateKey(stateDir, name string) (ed25519.PrivateKey, error) {
-	k, err := LoadKey(stateDir, name)
+// ErrKeyElsewhere: a key directory holds no such key but its "keys"
+// subdirectory does (the layout older versions used for --keys DIR).
+var ErrKeyElsewhere = errors.New("key is in a keys/ subdirectory")
+
+// LoadOrCreateKey loads the private key name from dir, creating it (mode
+// 0600, directory 0700) on first use. It refuses to create one when
+// dir/keys holds that key (older versions read --keys DIR as DIR/keys):
+// a new key would silently replace the one that signed earlier records.
+func LoadOrCreateKey(dir, name string) (ed25519.PrivateKey, error) {
+	k, err := LoadKey(dir, name)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return k, err
 	}
 	if !keyName.MatchString(name) {
 		return nil, fmt.Errorf("key name %q: use lower-case letters, digits, '_', '.', '-'", name)
 	}
+	if sub := filepath.Join(dir, "keys"); fileExists(KeyPath(sub, name)) {
+		return nil, fmt.Errorf("%w: %s holds no %s key but %s does: give that directory (--keys %s)", ErrKeyElsewhere, dir, name, sub, sub)
+	}
+	return createKey(dir, name)
+}
+
+// KeyExists reports whether dir holds the key name.
+func KeyExists(dir, name string) bool { return fileExists(KeyPath(dir, name)) }
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// createKey makes a new key file (mode 0600, directory 0700); a key created
+// concurrently by another process is loaded instead.
+func createKey(dir, name string) (ed25519.PrivateKey, error) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	path := KeyPath(stateDir, name)
+	path := KeyPath(dir, name)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) { // created concurrently
-		return LoadKey(stateDir, name)
+		return LoadKey(dir, name)
 	}
 	if err != nil {
 		return nil, err
@@ -83,8 +107,8 @@ func LoadOrCreateKey(stateDir, name string) (ed25519.PrivateKey, error) {
 
 // LoadKey reads an existing private key; a key file readable by group or
 // others is refused.
-func LoadKey(stateDir, name string) (ed25519.PrivateKey, error) {
-	path := KeyPath(stateDir, name)
+func LoadKey(dir, name string) (ed25519.PrivateKey, error) {
+	path := KeyPath(dir, name)
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err

@@ -204,9 +204,28 @@ func TestKeys(t *testing.T) {
 	if _, err := LoadKey(dir, RoleUser); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Fatalf("world-readable key accepted: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, "keys", "bad.ed25519"), []byte("nonsense"), 0o600)
+	if want := filepath.Join(dir, "user.ed25519"); KeyPath(dir, RoleUser) != want {
+		t.Fatalf("KeyPath = %s, want %s: the key directory is the one given", KeyPath(dir, RoleUser), want)
+	}
+	os.WriteFile(filepath.Join(dir, "bad.ed25519"), []byte("nonsense"), 0o600)
 	if _, err := LoadKey(dir, "bad"); err == nil {
 		t.Fatal("garbage key accepted")
+	}
+	// A directory whose keys/ subdirectory holds the key (the old layout)
+	// gets no new key, but an error pointing there.
+	parent := t.TempDir()
+	old, err := LoadOrCreateKey(filepath.Join(parent, "keys"), RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateKey(parent, RoleAgent); !errors.Is(err, ErrKeyElsewhere) || !strings.Contains(err.Error(), "--keys "+filepath.Join(parent, "keys")) {
+		t.Fatalf("key in DIR/keys: %v, want ErrKeyElsewhere naming it", err)
+	}
+	if KeyExists(parent, RoleAgent) {
+		t.Fatal("a new key was created beside the old layout's")
+	}
+	if k, err := LoadOrCreateKey(filepath.Join(parent, "keys"), RoleAgent); err != nil || !k.Equal(old) {
+		t.Fatal("the key directory given gave another key", err)
 	}
 	if _, err := LoadOrCreateKey(dir, "../escape"); err == nil {
 		t.Fatal("bad key name accepted")
@@ -256,6 +275,9 @@ expires_in: 30d
 		"two documents":   {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 1h\n---\nuser: b\n", "more than one"},
 		"confirm > total": {"user: a\ncurrency: CNY\nmax_total: 1\nconfirm_above: 2\nexpires_in: 1h\n", "never apply"},
 		"bad duration":    {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: soon\n", "expires_in"},
+		"too many days":   {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 100000d\n", "m.yaml:4: expires_in: \"100000d\": at most 3660d"},
+		"too many hours":  {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 100000h\n", "at most 3660d"},
+		"zero days":       {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 0d\n", "from 1 to 3660"},
 	}
 	for name, c := range bad {
 		_, err := ParseSpec("m.yaml", strings.NewReader(c.doc), t0)
@@ -298,7 +320,65 @@ func TestStore(t *testing.T) {
 			t.Skip("CARTWRIGHT_TEST_POSTGRES not set: no PostgreSQL server to test against (eval \"$(scripts/start-postgres.sh)\" starts one)")
 		}
 		testStore(t, openPostgresSchema(t, dsn))
+		testStatuses(t, openPostgresSchema(t, dsn))
 	})
+	t.Run("sqlite statuses", func(t *testing.T) { testStatuses(t, openDB(t)) })
+}
+
+// testStatuses: of several unrevoked mandates only the newest valid one is
+// active (the one Active returns); the others are superseded, pending,
+// expired or revoked, and revoking the active one makes the next apply.
+func testStatuses(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	s, err := OpenStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	mk := func(desc string, created time.Time, mut func(*Intent)) Intent {
+		in := f.intent
+		in.ID, in.Nonce, in.Description = "", "", desc
+		mut(&in)
+		if err := in.Sign(f.user); err != nil {
+			t.Fatal(err)
+		}
+		s.now = func() time.Time { return created }
+		if err := s.Save(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	same := func(*Intent) {}
+	oldest := mk("oldest", t0.Add(-4*time.Hour), same)
+	expired := mk("expired", t0.Add(-3*time.Hour), func(in *Intent) { in.NotBefore, in.ExpiresAt = t0.Add(-5*time.Hour), t0.Add(-time.Hour) })
+	older := mk("older", t0.Add(-2*time.Hour), same)
+	newest := mk("newest", t0.Add(-time.Hour), same)
+	future := mk("future", t0.Add(-time.Minute), func(in *Intent) { in.NotBefore = t0.Add(time.Hour) })
+	check := func(want map[string]string) {
+		t.Helper()
+		list, err := s.Statuses(ctx, "alice", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, l := range list {
+			got[l.ID] = l.Status
+		}
+		for id, st := range want {
+			if got[id] != st {
+				t.Errorf("mandate %s: %s, want %s", id, got[id], st)
+			}
+		}
+		act, err := s.Active(ctx, "alice", t0)
+		for id, st := range want {
+			if st == StatusActive && (err != nil || act.ID != id) {
+				t.Errorf("Active = %s %v, Statuses says %s", act.ID, err, id)
+			}
+		}
+	}
+	check(map[string]string{future.ID: StatusPending, newest.ID: StatusActive, older.ID: StatusSuperseded, expired.ID: StatusExpired, oldest.ID: StatusSuperseded})
+	s.Revoke(ctx, newest.ID, "test")
+	check(map[string]string{newest.ID: StatusRevoked, older.ID: StatusActive, oldest.ID: StatusSuperseded})
 }
 
 // openPostgresSchema opens PostgreSQL with a fresh schema first on the
@@ -400,5 +480,33 @@ func TestBudgetWindow(t *testing.T) {
 	in.Budget.Period = PeriodMonth
 	if from, _ := in.Window(t0); from.Day() != 1 {
 		t.Fatal(from)
+	}
+}
+
+// TestCheckLimits is the check the shop command's --confirm-above needs
+// (QA: --confirm-above 600 with a 500 maximum was accepted).
+func TestCheckLimits(t *testing.T) {
+	m := func(v int64) *skills.Money { x := skills.M(v, "CNY"); return &x }
+	for _, c := range []struct {
+		name         string
+		confirm, cap *skills.Money
+		field        string
+	}{
+		{"none", nil, nil, ""},
+		{"confirm at max", m(50000), nil, ""},
+		{"confirm above max", m(60000), nil, "confirm_above"},
+		{"cap above max", nil, m(50001), "per_item_cap"},
+	} {
+		err := CheckLimits(skills.M(50000, "CNY"), c.cap, c.confirm)
+		var le *LimitError
+		if c.field == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if !errors.As(err, &le) || le.Field != c.field || !strings.Contains(err.Error(), "¥500.00") {
+			t.Errorf("%s: %v, want a LimitError on %s naming the maximum", c.name, err, c.field)
+		}
 	}
 }

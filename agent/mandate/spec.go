@@ -182,27 +182,63 @@ func ParseSpec(name string, r io.Reader, now time.Time) (Intent, error) {
 	if !in.ExpiresAt.After(in.NotBefore) {
 		return Intent{}, at("expires_at", "must be after not_before")
 	}
-	if in.ConfirmAbove != nil && in.ConfirmAbove.Minor > in.MaxTotal.Minor {
-		return Intent{}, at("confirm_above", "%s is above max_total %s: it would never apply", *in.ConfirmAbove, in.MaxTotal)
-	}
-	if in.PerItemCap != nil && in.PerItemCap.Minor > in.MaxTotal.Minor {
-		return Intent{}, at("per_item_cap", "%s is above max_total %s", *in.PerItemCap, in.MaxTotal)
+	if err := CheckLimits(in.MaxTotal, in.PerItemCap, in.ConfirmAbove); err != nil {
+		var le *LimitError
+		if errors.As(err, &le) {
+			return Intent{}, at(le.Field, "%s", le.Msg)
+		}
+		return Intent{}, err
 	}
 	return in, nil
 }
 
-// parseDuration accepts Go durations and a day suffix ("30d").
+// LimitError names the limit that contradicts max_total.
+type LimitError struct {
+	Field string // "confirm_above" or "per_item_cap"
+	Msg   string
+}
+
+func (e *LimitError) Error() string { return e.Field + ": " + e.Msg }
+
+// CheckLimits checks limits against each other as `mandate create` does: a
+// confirmation threshold above the purchase maximum would never apply, and
+// a per-item cap above it could never be reached. Callers taking the same
+// limits elsewhere (the shop command's --max-total / --confirm-above) call
+// it to refuse what mandate create refuses. A nil limit is not set.
+func CheckLimits(maxTotal skills.Money, perItemCap, confirmAbove *skills.Money) error {
+	if confirmAbove != nil && confirmAbove.Minor > maxTotal.Minor {
+		return &LimitError{"confirm_above", fmt.Sprintf("%s is above max_total %s: it would never apply", *confirmAbove, maxTotal)}
+	}
+	if perItemCap != nil && perItemCap.Minor > maxTotal.Minor {
+		return &LimitError{"per_item_cap", fmt.Sprintf("%s is above max_total %s", *perItemCap, maxTotal)}
+	}
+	return nil
+}
+
+// MaxValidity is the longest a mandate may be valid for (about ten years).
+const MaxValidity = maxDays * 24 * time.Hour
+
+const maxDays = 3660
+
+// parseDuration accepts Go durations and a day suffix ("30d"), up to
+// MaxValidity.
 func parseDuration(s string) (time.Duration, error) {
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 || n > 3660 {
-			return 0, fmt.Errorf("%q: want a positive number of days", s)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%q: want a whole number of days from 1 to %d", s, maxDays)
+		}
+		if n > maxDays {
+			return 0, fmt.Errorf("%q: at most %dd (about ten years)", s, maxDays)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%q: want a positive duration like 720h or 30d", s)
+		return 0, fmt.Errorf("%q: want a positive duration like 720h or 30d (at most %dd)", s, maxDays)
+	}
+	if d > MaxValidity {
+		return 0, fmt.Errorf("%q: at most %dd (%s)", s, maxDays, MaxValidity)
 	}
 	return d, nil
 }

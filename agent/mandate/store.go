@@ -109,20 +109,93 @@ func (s *Store) Get(ctx context.Context, id string) (Intent, error) {
 	return ParseSigned("mandate "+id, []byte(doc))
 }
 
-// Active returns the user's newest mandate that is neither revoked nor
-// expired at now (ErrNotFound: none).
+// Active returns the mandate that applies to the user at now: the newest
+// one that is neither revoked nor expired and already valid (not_before
+// reached). Older such mandates are superseded by it. ErrNotFound: none.
 func (s *Store) Active(ctx context.Context, userID string, now time.Time) (Intent, error) {
-	var id string
-	err := s.db.QueryRowContext(ctx, `SELECT m.id FROM mandate_intents m
+	rows, err := s.db.QueryContext(ctx, `SELECT m.id, m.doc FROM mandate_intents m
 		WHERE m.user_id = $1 AND m.expires_at > $2 AND NOT EXISTS (SELECT 1 FROM mandate_revocations r WHERE r.id = m.id)
-		ORDER BY m.created_at DESC, m.id DESC LIMIT 1`, userID, now.UTC().Format(tsLayout)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Intent{}, fmt.Errorf("%w: no active mandate for user %q", ErrNotFound, userID)
-	}
+		ORDER BY m.created_at DESC, m.id DESC`, userID, now.UTC().Format(tsLayout))
 	if err != nil {
 		return Intent{}, err
 	}
-	return s.Get(ctx, id)
+	defer rows.Close()
+	for rows.Next() {
+		var id, doc string
+		if err := rows.Scan(&id, &doc); err != nil {
+			return Intent{}, err
+		}
+		in, err := ParseSigned("mandate "+id, []byte(doc))
+		if err != nil {
+			return Intent{}, err
+		}
+		if !now.Before(in.NotBefore) {
+			return in, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Intent{}, err
+	}
+	return Intent{}, fmt.Errorf("%w: no active mandate for user %q", ErrNotFound, userID)
+}
+
+// Mandate statuses, as Statuses reports them.
+const (
+	StatusActive     = "active"     // the one that applies now
+	StatusSuperseded = "superseded" // valid, but a newer mandate applies
+	StatusPending    = "pending"    // not valid yet (not_before in the future)
+	StatusExpired    = "expired"
+	StatusRevoked    = "revoked"
+)
+
+// Listed is a stored mandate and its status at some time.
+type Listed struct {
+	Intent
+	Status string `json:"status"`
+}
+
+// Statuses lists the user's mandates newest first with their status at
+// now: exactly one is active when Active finds one (the same one), valid
+// older ones are superseded by it.
+func (s *Store) Statuses(ctx context.Context, userID string, now time.Time) ([]Listed, error) {
+	list, err := s.List(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	revoked := map[string]bool{}
+	rows, err := s.db.QueryContext(ctx, `SELECT r.id FROM mandate_revocations r JOIN mandate_intents m ON m.id = r.id WHERE ($1 = '' OR m.user_id = $1)`, userID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		revoked[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Listed, 0, len(list))
+	active := map[string]bool{} // per user, when listing all users
+	for _, in := range list {
+		st := StatusSuperseded
+		switch {
+		case revoked[in.ID]:
+			st = StatusRevoked
+		case !now.Before(in.ExpiresAt):
+			st = StatusExpired
+		case now.Before(in.NotBefore):
+			st = StatusPending
+		case !active[in.UserID]:
+			st, active[in.UserID] = StatusActive, true
+		}
+		out = append(out, Listed{Intent: in, Status: st})
+	}
+	return out, nil
 }
 
 // List returns every stored mandate of a user ("" = all), newest first.

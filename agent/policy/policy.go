@@ -125,15 +125,19 @@ func Decide(in Input) Decision {
 		rs = append(rs, agent.Reason{Code: code, Detail: fmt.Sprintf(format, a...)})
 	}
 
-	cur := skills.Currency("")
+	// Every amount is compared in one currency: the mandate's when there is
+	// one (the messages then say "the mandate is in …"), else the first
+	// cart's.
+	cur, ref := skills.Currency(""), "the basket"
 	if m := in.Mandate; m != nil && m.Currency != "" {
-		cur = m.Currency
+		cur, ref = m.Currency, "the mandate"
 	} else if len(in.Carts) > 0 {
 		cur = in.Carts[0].Quote.Total.Currency
 	}
+	mismatch := func(m skills.Money) bool { return m.Currency != cur && !(m.Minor == 0 && m.Currency == "") }
 	same := func(what string, m skills.Money) bool {
-		if m.Currency != cur && !(m.Minor == 0 && m.Currency == "") {
-			add(CurrencyMismatch, "%s is in %s, the basket is in %s", what, m.Currency, cur)
+		if mismatch(m) {
+			add(CurrencyMismatch, "%s is in %s, %s is in %s", what, m.Currency, ref, cur)
 			return false
 		}
 		return true
@@ -142,6 +146,11 @@ func Decide(in Input) Decision {
 	overflow := false
 	for _, c := range in.Carts {
 		q := c.Quote
+		if ref == "the mandate" && mismatch(q.Total) {
+			add(CurrencyMismatch, "the mandate is in %s and the basket in %s (%s total %s): a mandate covers payments in its own currency only",
+				cur, q.Total.Currency, q.Merchant, q.Total)
+			continue
+		}
 		if !same(q.Merchant+" total", q.Total) {
 			continue
 		}

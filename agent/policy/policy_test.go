@@ -288,3 +288,26 @@ func TestX402CountsAgainstMandate(t *testing.T) {
 		t.Fatal("approved without a mandate")
 	}
 }
+
+// TestCurrencyMessageNamesTheMandate: a USD mandate against CNY carts names
+// which side is in which currency (QA: it said "the basket is in USD").
+func TestCurrencyMessageNamesTheMandate(t *testing.T) {
+	in := baseInput()
+	in.Mandate.Currency = "USD"
+	usd := func(v int64) *skills.Money { m := skills.M(v, "USD"); return &m }
+	in.Mandate.MaxTotal, in.Mandate.PerItemCap, in.Mandate.Budget, in.Mandate.ConfirmAbove = usd(5000), usd(2000), usd(10000), usd(4000)
+	in.Available, in.SpentInPeriod, in.Paid = skills.M(50000, "USD"), skills.M(0, "USD"), skills.M(0, "USD")
+	d := Decide(in)
+	if d.Action != agent.ActionRefuse {
+		t.Fatalf("action %s", d.Action)
+	}
+	var detail string
+	for _, r := range d.Reasons {
+		if r.Code == CurrencyMismatch {
+			detail = r.Detail
+		}
+	}
+	if !strings.Contains(detail, "the mandate is in USD and the basket in CNY") || strings.Contains(detail, "basket is in USD") {
+		t.Fatalf("currency reason %q", detail)
+	}
+}

@@ -61,6 +61,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("store: create %s: %w", dir, err)
 		}
 	}
+	if err := privateFile(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -96,6 +99,35 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("store: connect %s: %w", safe, err)
 	}
 	return &DB{DB: db, Dialect: Postgres, DSN: safe}, nil
+}
+
+// privateFile creates the SQLite file mode 0600 before SQLite opens it (its
+// -wal and -shm files take the database file's mode), and takes group and
+// other access away from an existing one and its -wal/-shm: the state holds
+// delegated payment tokens. A new state directory is made 0700 by the
+// caller; an existing directory's mode is left alone (it may be shared,
+// such as the working directory).
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if st.Mode().IsRegular() && st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("store: make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // redact removes a password from a URL so it can be logged.

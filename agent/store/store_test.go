@@ -64,3 +64,49 @@ func TestPostgresWhenConfigured(t *testing.T) {
 		t.Fatal(db.Dialect)
 	}
 }
+
+// TestStatePermissions: the state file holds delegated payment tokens, so it
+// and its -wal/-shm are 0600 and a directory Open creates is 0700; an
+// existing world-readable state file is made private.
+func TestStatePermissions(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "state")
+	path := filepath.Join(dir, "state.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx, "perm", []string{`CREATE TABLE t (x INTEGER)`}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO t (x) VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	check := func(p string, want os.FileMode) {
+		t.Helper()
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Mode().Perm(); got != want {
+			t.Errorf("%s: mode %04o, want %04o", filepath.Base(p), got, want)
+		}
+	}
+	check(dir, 0o700)
+	check(path, 0o600)
+	check(path+"-wal", 0o600)
+	check(path+"-shm", 0o600)
+	db.Close()
+
+	old := filepath.Join(t.TempDir(), "old.db")
+	if err := os.WriteFile(old, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(old, 0o644) // past the umask
+	db, err = Open(ctx, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	check(old, 0o600)
+}

@@ -21,8 +21,16 @@
 // (UPDATE … RETURNING on wallet_wallets: a row lock on PostgreSQL, and the
 // database write lock SQLite takes at BEGIN IMMEDIATE), so checks and moves
 // of one wallet are serialised across goroutines and processes; debits are
-// conditional updates (… WHERE balance >= $1) besides, and a CHECK
-// constraint keeps every account but funding non-negative.
+// compare-and-set updates besides (… WHERE balance = the balance read), and a
+// CHECK constraint keeps every account but funding non-negative.
+//
+// Overflow: every balance change is computed in Go with checked int64
+// arithmetic before it is written, and no account may go beyond MaxBalance
+// minor units (funding: below −MaxBalance, the most ever loaded). A movement
+// that would is refused with ErrTooLarge and nothing moves. Sums over many
+// rows (statement, per-day use, spend) are added up in Go, checked, never
+// by SQL SUM (SQLite turns an overflowing integer sum into a float or an
+// error; PostgreSQL into NUMERIC).
 package wallet
 
 import (
@@ -73,7 +81,14 @@ var (
 	ErrHoldState           = errors.New("wallet: hold is not in a state that allows this")
 	ErrInvalidAmount       = errors.New("wallet: invalid amount")
 	ErrNotFound            = errors.New("wallet: wallet not found")
+	ErrTooLarge            = errors.New("wallet: amount too large")
 )
+
+// MaxBalance is the most, in minor units, any one movement may be and any
+// account may hold (10^15: ten trillion yuan, dollars or euros; a
+// quadrillion yen). It keeps every sum the ledger computes far from int64's
+// limit.
+const MaxBalance int64 = 1_000_000_000_000_000
 
 // Config configures a wallet.
 type Config struct {
@@ -272,8 +287,8 @@ func (w *Wallet) Hold(ctx context.Context, key string, amount skills.Money, memo
 		}
 		day := op.now.In(w.loc).Format("2006-01-02")
 		if op.perDay > 0 {
-			var used int64
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount - released), 0) FROM wallet_holds WHERE wallet_id = $1 AND day = $2`, w.id, day).Scan(&used); err != nil {
+			used, err := sumRows(ctx, tx, `SELECT amount - released FROM wallet_holds WHERE wallet_id = $1 AND day = $2`, w.id, day)
+			if err != nil {
 				return err
 			}
 			if sum, ok := skills.AddMinor(used, amount.Minor); !ok || sum > op.perDay {
@@ -373,8 +388,7 @@ func (w *Wallet) Refund(ctx context.Context, key, holdID string, amount skills.M
 
 // Available is the spendable balance (money on open holds excluded).
 func (w *Wallet) Available(ctx context.Context) (skills.Money, error) {
-	var v int64
-	err := w.db.QueryRowContext(ctx, `SELECT balance FROM wallet_accounts WHERE wallet_id = $1 AND name = $2`, w.id, AccountAvailable).Scan(&v)
+	v, err := scanBalance(w.db.QueryRowContext(ctx, `SELECT balance FROM wallet_accounts WHERE wallet_id = $1 AND name = $2`, w.id, AccountAvailable), w.id, AccountAvailable)
 	return skills.M(v, w.currency), err
 }
 
@@ -402,8 +416,12 @@ func (w *Wallet) Balance(ctx context.Context) (Balance, error) {
 		defer rows.Close()
 		for rows.Next() {
 			var name string
-			var v int64
-			if err := rows.Scan(&name, &v); err != nil {
+			var raw any
+			if err := rows.Scan(&name, &raw); err != nil {
+				return err
+			}
+			v, err := scanBalance(valueRow{raw}, w.id, name)
+			if err != nil {
 				return err
 			}
 			m := skills.M(v, w.currency)
@@ -513,11 +531,10 @@ func (w *Wallet) holds(ctx context.Context, where string) ([]Hold, error) {
 // Spent is captured minus refunded within [from, to): what counts against a
 // cumulative budget over a period.
 func (w *Wallet) Spent(ctx context.Context, from, to time.Time) (skills.Money, error) {
-	var v int64
-	err := w.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM wallet_entries e
+	v, err := sumRows(ctx, w.db, `SELECT e.amount FROM wallet_entries e
 		JOIN wallet_txns t ON t.wallet_id = e.wallet_id AND t.seq = e.seq
 		WHERE e.wallet_id = $1 AND e.account = $2 AND t.created_at >= $3 AND t.created_at < $4`,
-		w.id, AccountSettlement, ts(from), ts(to)).Scan(&v)
+		w.id, AccountSettlement, ts(from), ts(to))
 	return skills.M(v, w.currency), err
 }
 
@@ -542,13 +559,41 @@ type Line struct {
 func (w *Wallet) Statement(ctx context.Context) ([]Line, error) {
 	var out []Line
 	err := w.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT t.seq, t.created_at, t.kind, t.idem_key, t.hold_id, t.amount, t.memo,
-			COALESCE(SUM(CASE WHEN e.account = 'available' THEN e.amount ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN e.account = 'held' THEN e.amount ELSE 0 END), 0)
-			FROM wallet_txns t LEFT JOIN wallet_entries e ON e.wallet_id = t.wallet_id AND e.seq = t.seq
-			WHERE t.wallet_id = $1
-			GROUP BY t.seq, t.created_at, t.kind, t.idem_key, t.hold_id, t.amount, t.memo
-			ORDER BY t.seq`, w.id)
+		// Per-transaction changes, added up in Go (checked), not by SQL SUM.
+		type delta struct{ avail, held int64 }
+		deltas := map[int64]*delta{}
+		erows, err := tx.QueryContext(ctx, `SELECT seq, account, amount FROM wallet_entries WHERE wallet_id = $1 AND account IN ('available', 'held')`, w.id)
+		if err != nil {
+			return err
+		}
+		for erows.Next() {
+			var seq, amt int64
+			var acct string
+			if err := erows.Scan(&seq, &acct, &amt); err != nil {
+				erows.Close()
+				return err
+			}
+			d := deltas[seq]
+			if d == nil {
+				d = &delta{}
+				deltas[seq] = d
+			}
+			p := &d.avail
+			if acct == AccountHeld {
+				p = &d.held
+			}
+			var ok bool
+			if *p, ok = skills.AddMinor(*p, amt); !ok {
+				erows.Close()
+				return fmt.Errorf("wallet %s: transaction %d: %s change overflows", w.id, seq, acct)
+			}
+		}
+		erows.Close()
+		if err := erows.Err(); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT seq, created_at, kind, idem_key, hold_id, amount, memo
+			FROM wallet_txns WHERE wallet_id = $1 ORDER BY seq`, w.id)
 		if err != nil {
 			return err
 		}
@@ -557,13 +602,21 @@ func (w *Wallet) Statement(ctx context.Context) ([]Line, error) {
 		for rows.Next() {
 			var l Line
 			var created string
-			var amt, da, dh int64
-			if err := rows.Scan(&l.Seq, &created, &l.Kind, &l.Key, &l.HoldID, &amt, &l.Memo, &da, &dh); err != nil {
+			var amt int64
+			if err := rows.Scan(&l.Seq, &created, &l.Kind, &l.Key, &l.HoldID, &amt, &l.Memo); err != nil {
 				return err
 			}
+			var da, dh int64
+			if d := deltas[l.Seq]; d != nil {
+				da, dh = d.avail, d.held
+			}
 			l.Time, _ = time.Parse(tsLayout, created)
-			avail += da
-			held += dh
+			var ok1, ok2 bool
+			avail, ok1 = skills.AddMinor(avail, da)
+			held, ok2 = skills.AddMinor(held, dh)
+			if !ok1 || !ok2 {
+				return fmt.Errorf("wallet %s: running balance overflows at transaction %d: the ledger is damaged", w.id, l.Seq)
+			}
 			c := w.currency
 			l.Amount, l.Available, l.Held = skills.M(amt, c), skills.M(da, c), skills.M(dh, c)
 			l.AvailableAfter, l.HeldAfter = skills.M(avail, c), skills.M(held, c)
@@ -576,30 +629,63 @@ func (w *Wallet) Statement(ctx context.Context) ([]Line, error) {
 
 // CheckInvariants verifies the ledger: every transaction's entries sum to
 // zero, account balances equal the sums of their entries, the holds account
-// equals the open holds, and no account but funding is negative.
+// equals the open holds, the settlement account what holds captured net of
+// refunds, and no account but funding is negative or beyond MaxBalance. All
+// sums are computed in Go with checked arithmetic.
 func (w *Wallet) CheckInvariants(ctx context.Context) error {
 	return w.readTx(ctx, func(tx *sql.Tx) error {
-		var bad int64
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT seq FROM wallet_entries WHERE wallet_id = $1 GROUP BY seq HAVING SUM(amount) <> 0) x`, w.id).Scan(&bad); err != nil {
+		perTxn := map[int64]int64{}
+		perAcct := map[string]int64{}
+		rows, err := tx.QueryContext(ctx, `SELECT seq, account, amount FROM wallet_entries WHERE wallet_id = $1`, w.id)
+		if err != nil {
 			return err
+		}
+		for rows.Next() {
+			var seq, amt int64
+			var acct string
+			if err := rows.Scan(&seq, &acct, &amt); err != nil {
+				rows.Close()
+				return err
+			}
+			var ok1, ok2 bool
+			perTxn[seq], ok1 = skills.AddMinor(perTxn[seq], amt)
+			perAcct[acct], ok2 = skills.AddMinor(perAcct[acct], amt)
+			if !ok1 || !ok2 {
+				rows.Close()
+				return fmt.Errorf("wallet %s: entries of transaction %d / account %s overflow", w.id, seq, acct)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		bad := 0
+		for _, sum := range perTxn {
+			if sum != 0 {
+				bad++
+			}
 		}
 		if bad > 0 {
 			return fmt.Errorf("wallet %s: %d unbalanced transactions", w.id, bad)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT a.name, a.balance, COALESCE((SELECT SUM(e.amount) FROM wallet_entries e WHERE e.wallet_id = a.wallet_id AND e.account = a.name), 0)
-			FROM wallet_accounts a WHERE a.wallet_id = $1`, w.id)
+		rows, err = tx.QueryContext(ctx, `SELECT name, balance FROM wallet_accounts WHERE wallet_id = $1`, w.id)
 		if err != nil {
 			return err
 		}
 		bal := map[string]int64{}
 		for rows.Next() {
 			var name string
-			var b, sum int64
-			if err := rows.Scan(&name, &b, &sum); err != nil {
+			var raw any
+			if err := rows.Scan(&name, &raw); err != nil {
 				rows.Close()
 				return err
 			}
-			if b != sum {
+			b, ok := raw.(int64)
+			if !ok {
+				rows.Close()
+				return fmt.Errorf("wallet %s: account %s holds %v, not a whole number of minor units", w.id, name, raw)
+			}
+			if sum := perAcct[name]; b != sum {
 				rows.Close()
 				return fmt.Errorf("wallet %s: account %s balance %d but entries sum to %d", w.id, name, b, sum)
 			}
@@ -607,18 +693,25 @@ func (w *Wallet) CheckInvariants(ctx context.Context) error {
 				rows.Close()
 				return fmt.Errorf("wallet %s: account %s is negative (%d)", w.id, name, b)
 			}
+			if b > MaxBalance || b < -MaxBalance {
+				rows.Close()
+				return fmt.Errorf("wallet %s: account %s (%d) is beyond the maximum balance %d", w.id, name, b, MaxBalance)
+			}
 			bal[name] = b
 		}
 		rows.Close()
-		var open int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM wallet_holds WHERE wallet_id = $1 AND status = 'open'`, w.id).Scan(&open); err != nil {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		open, err := sumRows(ctx, tx, `SELECT amount FROM wallet_holds WHERE wallet_id = $1 AND status = 'open'`, w.id)
+		if err != nil {
 			return err
 		}
 		if open != bal[AccountHeld] {
 			return fmt.Errorf("wallet %s: held account %d but open holds sum to %d", w.id, bal[AccountHeld], open)
 		}
-		var net int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(captured - refunded), 0) FROM wallet_holds WHERE wallet_id = $1`, w.id).Scan(&net); err != nil {
+		net, err := sumRows(ctx, tx, `SELECT captured - refunded FROM wallet_holds WHERE wallet_id = $1`, w.id)
+		if err != nil {
 			return err
 		}
 		if net != bal[AccountSettlement] {
@@ -626,6 +719,36 @@ func (w *Wallet) CheckInvariants(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// valueRow hands an already-scanned value to scanBalance.
+type valueRow struct{ v any }
+
+func (r valueRow) Scan(dst ...any) error { *(dst[0].(*any)) = r.v; return nil }
+
+// sumRows adds up the single integer column of query's rows in Go, with
+// checked arithmetic: SQL SUM over BIGINT can leave int64 (SQLite: a float
+// or an error; PostgreSQL: NUMERIC), which must never reach the money path.
+func sumRows(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) (int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var sum int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return 0, err
+		}
+		var ok bool
+		if sum, ok = skills.AddMinor(sum, v); !ok {
+			return 0, fmt.Errorf("%w: sum overflows", ErrTooLarge)
+		}
+	}
+	return sum, rows.Err()
 }
 
 // --- internals ---
@@ -644,30 +767,55 @@ type op struct {
 	memo   string
 }
 
-// move writes one balanced pair of entries: amount from → to. Debits of
-// non-funding accounts are conditional, so a balance can never go negative.
+// move writes one balanced pair of entries: amount from → to. The new
+// balances are computed with checked arithmetic from the balances read under
+// the wallet lock and written compare-and-set, so a balance never goes
+// negative (funding excepted), never beyond MaxBalance, never wraps.
 func (o *op) move(from, to string, amount int64) error {
 	if amount == 0 {
 		return nil
 	}
-	q := `UPDATE wallet_accounts SET balance = balance - $1 WHERE wallet_id = $2 AND name = $3`
-	if from != AccountFunding {
-		q += ` AND balance >= $1`
+	if amount < 0 || amount > MaxBalance {
+		return fmt.Errorf("%w: movement of %s (the most is %s)", ErrTooLarge, skills.M(amount, o.w.currency), skills.M(MaxBalance, o.w.currency))
 	}
-	res, err := o.tx.ExecContext(o.ctx, q, amount, o.w.id, from)
+	fromBal, err := o.balance(from)
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
+	toBal, err := o.balance(to)
+	if err != nil {
 		return err
-	} else if n != 1 {
-		if from == AccountAvailable {
-			return fmt.Errorf("%w: %s needed", agent.ErrInsufficientFunds, skills.M(amount, o.w.currency))
-		}
-		return fmt.Errorf("wallet %s: account %s cannot cover %d", o.w.id, from, amount)
 	}
-	if _, err := o.tx.ExecContext(o.ctx, `UPDATE wallet_accounts SET balance = balance + $1 WHERE wallet_id = $2 AND name = $3`, amount, o.w.id, to); err != nil {
-		return err
+	newFrom := fromBal - amount // both within ±MaxBalance: cannot wrap
+	if from != AccountFunding && newFrom < 0 {
+		if from == AccountAvailable {
+			return fmt.Errorf("%w: %s needed, %s available", agent.ErrInsufficientFunds, skills.M(amount, o.w.currency), skills.M(fromBal, o.w.currency))
+		}
+		return fmt.Errorf("wallet %s: account %s cannot cover %s", o.w.id, from, skills.M(amount, o.w.currency))
+	}
+	if newFrom < -MaxBalance {
+		return fmt.Errorf("%w: loading %s would bring the total ever loaded onto wallet %s to over the maximum of %s",
+			ErrTooLarge, skills.M(amount, o.w.currency), o.w.id, skills.M(MaxBalance, o.w.currency))
+	}
+	newTo, ok := skills.AddMinor(toBal, amount)
+	if !ok || newTo > MaxBalance {
+		return fmt.Errorf("%w: %s would bring %s of wallet %s (now %s) to over the maximum balance of %s",
+			ErrTooLarge, skills.M(amount, o.w.currency), to, o.w.id, skills.M(toBal, o.w.currency), skills.M(MaxBalance, o.w.currency))
+	}
+	for _, u := range []struct {
+		acct     string
+		old, new int64
+	}{{from, fromBal, newFrom}, {to, toBal, newTo}} {
+		res, err := o.tx.ExecContext(o.ctx, `UPDATE wallet_accounts SET balance = $1 WHERE wallet_id = $2 AND name = $3 AND balance = $4`,
+			u.new, o.w.id, u.acct, u.old)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return fmt.Errorf("wallet %s: account %s changed under the wallet lock", o.w.id, u.acct)
+		}
 	}
 	for _, e := range []struct {
 		acct string
@@ -680,6 +828,38 @@ func (o *op) move(from, to string, amount int64) error {
 		}
 	}
 	return nil
+}
+
+// balance reads one account inside the operation's transaction; a balance
+// outside ±MaxBalance (written by an older version) is refused rather than
+// computed with.
+func (o *op) balance(acct string) (int64, error) {
+	v, err := scanBalance(o.tx.QueryRowContext(o.ctx, `SELECT balance FROM wallet_accounts WHERE wallet_id = $1 AND name = $2`, o.w.id, acct), o.w.id, acct)
+	if err != nil {
+		return 0, err
+	}
+	if v > MaxBalance || v < -MaxBalance {
+		return 0, fmt.Errorf("%w: account %s of wallet %s holds %d minor units, beyond the maximum of %d", ErrTooLarge, acct, o.w.id, v, MaxBalance)
+	}
+	return v, nil
+}
+
+// scanBalance scans an integer balance; a non-integer one (an older version
+// let SQLite overflow into a float) gets a clear error instead of a driver
+// conversion message.
+func scanBalance(row interface{ Scan(...any) error }, walletID, acct string) (int64, error) {
+	var raw any
+	if err := row.Scan(&raw); err != nil {
+		return 0, err
+	}
+	switch v := raw.(type) {
+	case int64:
+		return v, nil
+	case int32:
+		return int64(v), nil
+	default:
+		return 0, fmt.Errorf("wallet %s: account %s holds %v, not a whole number of minor units: the ledger is damaged (an overflow in an earlier version); restore it from a backup", walletID, acct, raw)
+	}
 }
 
 // mutate runs fn under the wallet lock with idempotency on key: a key seen
@@ -773,6 +953,9 @@ func (w *Wallet) checkAmount(m skills.Money, zeroOK bool) error {
 	if m.Minor < 0 || (m.Minor == 0 && !zeroOK) {
 		return fmt.Errorf("%w: %s must be positive", ErrInvalidAmount, m)
 	}
+	if m.Minor > MaxBalance {
+		return fmt.Errorf("%w: %s is over the maximum of %s", ErrTooLarge, m, skills.M(MaxBalance, m.Currency))
+	}
 	return nil
 }
 
@@ -826,7 +1009,6 @@ func List(ctx context.Context, db *store.DB, prefix string) ([]Info, error) {
 
 // Held is the money on open holds.
 func (w *Wallet) Held(ctx context.Context) (skills.Money, error) {
-	var v int64
-	err := w.db.QueryRowContext(ctx, `SELECT balance FROM wallet_accounts WHERE wallet_id = $1 AND name = $2`, w.id, AccountHeld).Scan(&v)
+	v, err := scanBalance(w.db.QueryRowContext(ctx, `SELECT balance FROM wallet_accounts WHERE wallet_id = $1 AND name = $2`, w.id, AccountHeld), w.id, AccountHeld)
 	return skills.M(v, w.currency), err
 }

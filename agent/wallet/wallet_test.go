@@ -104,6 +104,7 @@ func TestConformance(t *testing.T) {
 			t.Run("statement and holds", func(t *testing.T) { testStatement(t, b.open(t)) })
 			t.Run("crash recovery", func(t *testing.T) { testCrashRecovery(t, b.open(t)) })
 			t.Run("concurrent purchases", func(t *testing.T) { testConcurrent(t, b.open(t)) })
+			t.Run("overflow", func(t *testing.T) { testOverflow(t, b.open(t)) })
 		})
 	}
 }
@@ -577,4 +578,100 @@ func benchParallel(b *testing.B, db *store.DB) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "purchases/s")
+}
+
+// testOverflow: amounts near int64's limit are refused with nothing moved,
+// and the wallet stays readable (QA: a top-up of 92233720368547758.07 on top
+// of 200.00 wrapped the balance and broke every later read).
+func testOverflow(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	w := newWallet(t, db, Config{})
+	if err := w.TopUp(ctx, "t1", cny(20000), "first"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		amount int64
+	}{
+		{"int64 max", 9223372036854775807},
+		{"just over the maximum", MaxBalance + 1},
+		{"fills past the maximum", MaxBalance - 10000},
+	} {
+		err := w.TopUp(ctx, "big-"+tc.name, cny(tc.amount), "huge")
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("%s: top-up of %d: err %v, want ErrTooLarge", tc.name, tc.amount, err)
+		}
+		if !strings.Contains(err.Error(), "maximum") {
+			t.Errorf("%s: error does not name the maximum: %v", tc.name, err)
+		}
+	}
+	mustBalance(t, w, 20000, 0, 0)
+	// Up to exactly the maximum is fine; one more minor unit is not.
+	if err := w.TopUp(ctx, "t2", cny(MaxBalance-20000), "to the brim"); err != nil {
+		t.Fatal(err)
+	}
+	mustBalance(t, w, MaxBalance, 0, 0)
+	if err := w.TopUp(ctx, "t3", cny(1), "one more"); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("top-up over a full wallet: %v, want ErrTooLarge", err)
+	}
+	// Spending and refunding a full wallet stay exact.
+	h, err := w.Hold(ctx, "h1", cny(MaxBalance), "all of it")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Capture(ctx, "c1", h, cny(MaxBalance)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Refund(ctx, "r1", h, cny(MaxBalance)); err != nil {
+		t.Fatal(err)
+	}
+	mustBalance(t, w, MaxBalance, 0, 0)
+	// The total ever loaded is capped too (funding would pass −MaxBalance).
+	h2, err := w.Hold(ctx, "h2", cny(MaxBalance), "all again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Capture(ctx, "c2", h2, cny(MaxBalance)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.TopUp(ctx, "t4", cny(1), "past the lifetime maximum"); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("top-up past the total loaded maximum: %v, want ErrTooLarge", err)
+	}
+	if err := w.CheckInvariants(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lines, err := w.Statement(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines {
+		if l.AvailableAfter.Minor < 0 || l.HeldAfter.Minor < 0 {
+			t.Errorf("statement line %d: negative balance %s / %s", l.Seq, l.AvailableAfter, l.HeldAfter)
+		}
+	}
+	if got := lines[len(lines)-1].AvailableAfter.Minor; got != 0 {
+		t.Errorf("statement ends at %d available, want 0", got)
+	}
+	spent, err := w.Spent(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil || spent.Minor != MaxBalance {
+		t.Errorf("Spent = %v, %v; want %d", spent, err, MaxBalance)
+	}
+}
+
+// TestDamagedBalance: a balance an older version let SQLite overflow into a
+// float gives a clear error, not a driver conversion message.
+func TestDamagedBalance(t *testing.T) {
+	ctx := context.Background()
+	db := backends()[0].open(t)
+	w := newWallet(t, db, Config{})
+	if _, err := db.ExecContext(ctx, `UPDATE wallet_accounts SET balance = 9.3e18 WHERE wallet_id = $1 AND name = 'available'`, w.ID()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.Balance(ctx)
+	if err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("Balance of a damaged ledger: %v", err)
+	}
+	if err := w.TopUp(ctx, "x", cny(100), ""); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("TopUp on a damaged ledger: %v", err)
+	}
 }

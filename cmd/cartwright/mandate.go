@@ -16,6 +16,7 @@ import (
 	"github.com/cartwright-agent/cartwright/agent/audit"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
 	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/merchants"
 )
 
 var mandateCommand = command{
@@ -34,22 +35,23 @@ type authFlags struct {
 
 func (f *authFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.state, "state", "", "state database: a SQLite file path or a postgres:// URL (default: $DATABASE_URL, else $XDG_STATE_HOME/cartwright/state.db or ~/.local/state/cartwright/state.db)")
-	fs.StringVar(&f.keys, "keys", "", "directory holding the user and agent signing keys (default: beside the state file; $XDG_STATE_HOME/cartwright with a postgres:// state)")
+	fs.StringVar(&f.keys, "keys", "", "directory holding the signing keys user-<id>.ed25519 and agent.ed25519, exactly as given (default: keys/ beside the state file; $XDG_STATE_HOME/cartwright/keys with a postgres:// state)")
 	fs.StringVar(&f.user, "user", "demo", "user id")
 	fs.BoolVar(&f.json, "json", false, "print JSON (for machines)")
 }
 
-// keysDir is where the signing keys live: --keys, else the state file's
-// directory, else (PostgreSQL state) the local state directory.
+// keysDir is the directory holding the signing key files: --keys exactly
+// as given, else "keys" beside the state file, else (PostgreSQL state)
+// "keys" in the local state directory.
 func keysDir(keys, state string, getenv func(string) string) (string, error) {
 	if keys != "" {
 		return keys, nil
 	}
 	if state != "" && !strings.HasPrefix(state, "postgres://") && !strings.HasPrefix(state, "postgresql://") {
-		return filepath.Dir(state), nil
+		return filepath.Join(filepath.Dir(state), "keys"), nil
 	}
 	if d := getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "cartwright"), nil
+		return filepath.Join(d, "cartwright", "keys"), nil
 	}
 	home := getenv("HOME")
 	if home == "" {
@@ -59,7 +61,7 @@ func keysDir(keys, state string, getenv func(string) string) (string, error) {
 		}
 		home = h
 	}
-	return filepath.Join(home, ".local", "state", "cartwright"), nil
+	return filepath.Join(home, ".local", "state", "cartwright", "keys"), nil
 }
 
 // authority is the payment authority of one user (keys, mandate store,
@@ -158,6 +160,9 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 		if in.UserID != f.user {
 			return errorf(s, "%s: user %q, but you are --user %q: a mandate is signed with its own user's key", name, in.UserID, f.user)
 		}
+		for _, w := range unknownMerchants(in.Merchants) {
+			fmt.Fprintf(s.err, "cartwright: warning: %s\n", w)
+		}
 		if err := a.Store.Save(ctx, in); err != nil {
 			return errorf(s, "%v", err)
 		}
@@ -184,35 +189,38 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 		if err != nil {
 			return errorf(s, "%v", err)
 		}
-		status := "valid"
+		status, invalid := "valid", false
 		if err := mandate.VerifyIntent(in, a.Trust, now); err != nil {
-			status = "INVALID: " + err.Error()
+			status, invalid = "INVALID: "+err.Error(), true
 		}
 		if r, _ := a.Store.Revoked(ctx, in.ID); r {
 			status = "REVOKED"
 		}
 		if f.json {
-			return writeJSON(s, map[string]any{"mandate": in, "status": status})
+			code := writeJSON(s, map[string]any{"mandate": in, "status": status})
+			if invalid {
+				return exitError
+			}
+			return code
 		}
 		printMandate(s.out, in, status)
+		if invalid {
+			return exitError // a mandate that does not verify is an error, not a state
+		}
 	case "list":
-		list, err := a.Store.List(ctx, f.user)
+		list, err := a.Store.Statuses(ctx, f.user, now)
 		if err != nil {
 			return errorf(s, "%v", err)
 		}
 		if f.json {
 			return writeJSON(s, list)
 		}
+		// Only the newest valid mandate applies ("active"); older valid ones
+		// are "superseded" by it and apply again only if it is revoked.
 		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tMAX TOTAL\tEXPIRES\tSTATUS\tDESCRIPTION")
 		for _, in := range list {
-			st := "active"
-			if r, _ := a.Store.Revoked(ctx, in.ID); r {
-				st = "revoked"
-			} else if !now.Before(in.ExpiresAt) {
-				st = "expired"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", in.ID, in.MaxTotal, in.ExpiresAt.Format(time.RFC3339), st, in.Description)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", in.ID, in.MaxTotal, in.ExpiresAt.Format(time.RFC3339), in.Status, in.Description)
 		}
 		tw.Flush()
 	case "revoke":
@@ -224,8 +232,49 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 		}
 		_ = a.Audit.Record(ctx, "mandates", audit.KindMandate, map[string]any{"action": "revoke", "id": rest[0], "reason": reason})
 		fmt.Fprintf(s.out, "Revoked mandate %s: no further payment can use it.\n", rest[0])
+		switch next, err := a.Store.Active(ctx, f.user, now); {
+		case err == nil:
+			fmt.Fprintf(s.out, "Mandate %s (%s, max %s per purchase, until %s) applies now.\n", next.ID, describe(next), next.MaxTotal, next.ExpiresAt.Format(time.RFC3339))
+		case errors.Is(err, mandate.ErrNotFound):
+			fmt.Fprintf(s.out, "No mandate applies now: each run asks or uses the limits given on its command line.\n")
+		default:
+			return errorf(s, "%v", err)
+		}
 	}
 	return 0
+}
+
+func describe(in mandate.Intent) string {
+	if in.Description != "" {
+		return fmt.Sprintf("%q", in.Description)
+	}
+	return "no description"
+}
+
+// unknownMerchants warns about merchant ids that are not demo merchants.
+// Merchant ids are not known in general when a mandate is signed (a run can
+// shop at any --merchant URL, whose id comes from its own info), so a mandate
+// naming another id is accepted; but a typo would make the mandate allow no
+// merchant at all, so the user is told which ids the demo world has.
+func unknownMerchants(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	w, err := merchants.DemoWorld()
+	if err != nil {
+		return nil
+	}
+	var known []string
+	for _, m := range w.Merchants {
+		known = append(known, m.ID)
+	}
+	var out []string
+	for _, id := range ids {
+		if w.Merchant(id) == nil && w.Merchant(strings.ToLower(id)) == nil {
+			out = append(out, fmt.Sprintf("merchant %q is not a demo merchant (%s): the mandate allows it, but only a merchant with exactly that id can be paid under it", id, strings.Join(known, ", ")))
+		}
+	}
+	return out
 }
 
 func printMandate(w io.Writer, in mandate.Intent, status string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -69,6 +70,9 @@ func runOrders(ctx context.Context, s *stdio, args []string) int {
 		return errorf(s, "%v", err)
 	}
 	if pos[0] == "list" {
+		if err := withLedger(ctx, rt.wallet, orders); err != nil {
+			return errorf(s, "%v", err)
+		}
 		if asJSON {
 			return writeJSON(s, orders)
 		}
@@ -100,7 +104,7 @@ func runOrders(ctx context.Context, s *stdio, args []string) int {
 	if rt.cfg.Audit != nil {
 		auditLog = func(kind string, data any) { _ = rt.cfg.Audit.Record(ctx, ref.Session, kind, data) }
 	}
-	got, err := refundOrder(ctx, m, rt.wallet, *ref, amount, reason)
+	got, err := refundOrder(ctx, m, rt.wallet, *ref, amount, reason, pos[0] == "cancel")
 	if err != nil {
 		auditLog(audit.KindError, map[string]any{"action": pos[0], "order": ref.Order.ID, "error": err.Error()})
 		return errorf(s, "%s %s: %v", pos[0], ref.Order.ID, err)
@@ -137,7 +141,10 @@ func listOrders(ctx context.Context, a *agent.Agent, user string) ([]orderRef, e
 // key is derived from the order, what the wallet already refunded and the
 // amount: a retry after a crash between the two steps replays the
 // merchant's refund and completes the wallet's.
-func refundOrder(ctx context.Context, m skills.Merchant, w *wallet.Wallet, ref orderRef, amount, reason string) (*skills.Refund, error) {
+//
+// A cancel is a full refund recorded under a "cli-cancel/" key, which is how
+// orders list tells a canceled order from a refunded one.
+func refundOrder(ctx context.Context, m skills.Merchant, w *wallet.Wallet, ref orderRef, amount, reason string, cancel bool) (*skills.Refund, error) {
 	hold, err := holdForOrder(ctx, w, ref)
 	if err != nil {
 		return nil, err
@@ -155,7 +162,11 @@ func refundOrder(ctx context.Context, m skills.Merchant, w *wallet.Wallet, ref o
 	if left <= 0 {
 		return nil, fmt.Errorf("order %s is already fully refunded", ref.Order.ID)
 	}
-	key := fmt.Sprintf("cli-refund/%s/%d/%d", ref.Order.ID, hold.Refunded.Minor, amt.Minor)
+	kind := "cli-refund"
+	if cancel {
+		kind = cancelKeyPrefix
+	}
+	key := fmt.Sprintf("%s/%s/%d/%d", kind, ref.Order.ID, hold.Refunded.Minor, amt.Minor)
 	r, err := m.Refund(ctx, skills.RefundRequest{OrderID: ref.Order.ID, Amount: amt, Reason: reason, IdempotencyKey: key})
 	if errors.Is(err, skills.ErrNotFound) {
 		return nil, fmt.Errorf("merchant %s does not know order %s (an in-process demo world starts afresh each run): %w", ref.Order.Merchant, ref.Order.ID, err)
@@ -173,6 +184,66 @@ func refundOrder(ctx context.Context, m skills.Merchant, w *wallet.Wallet, ref o
 	return r, nil
 }
 
+const cancelKeyPrefix = "cli-cancel"
+
+// Order statuses as the merchants report them after a refund or cancel.
+const (
+	orderRefunded = "refunded"
+	orderCanceled = "canceled"
+)
+
+// withLedger brings the orders (as their sessions recorded them at
+// purchase) up to date with the wallet ledger: the amount refunded on the
+// hold that paid each, and the status that follows — "canceled" after
+// orders cancel, "refunded" once refunded in full; a partly refunded order
+// keeps its status (as at the merchant) and shows the amount.
+func withLedger(ctx context.Context, w *wallet.Wallet, orders []orderRef) error {
+	if w == nil || len(orders) == 0 {
+		return nil
+	}
+	holds, err := w.Holds(ctx)
+	if err != nil {
+		return err
+	}
+	byMemo := map[string]wallet.Hold{}
+	for _, h := range holds {
+		if h.Status == wallet.HoldCaptured {
+			byMemo[h.Memo] = h
+		}
+	}
+	lines, err := w.Statement(ctx)
+	if err != nil {
+		return err
+	}
+	canceled := map[string]bool{} // hold id → refunded by a cancel
+	for _, l := range lines {
+		if l.Kind == wallet.KindRefund && strings.HasPrefix(l.Key, cancelKeyPrefix+"/") {
+			canceled[l.HoldID] = true
+		}
+	}
+	for i := range orders {
+		o := &orders[i].Order
+		h, ok := byMemo[holdMemo(orders[i])]
+		if !ok || h.Refunded.Currency != o.Total.Currency {
+			continue
+		}
+		o.Refunded = h.Refunded
+		switch {
+		case h.Refunded.Minor == 0:
+		case canceled[h.ID]:
+			o.Status = orderCanceled
+		case h.Refunded.Minor >= h.Captured.Minor:
+			o.Status = orderRefunded
+		}
+	}
+	return nil
+}
+
+// holdMemo is the memo the runtime gives the hold that pays an order.
+func holdMemo(ref orderRef) string {
+	return fmt.Sprintf("session %s: %s quote %s", ref.Session, ref.Order.Merchant, ref.Order.QuoteID)
+}
+
 // holdForOrder finds the captured wallet hold that paid an order (the
 // runtime's hold memo names the session, merchant and checkout session).
 func holdForOrder(ctx context.Context, w *wallet.Wallet, ref orderRef) (wallet.Hold, error) {
@@ -180,7 +251,7 @@ func holdForOrder(ctx context.Context, w *wallet.Wallet, ref orderRef) (wallet.H
 	if err != nil {
 		return wallet.Hold{}, err
 	}
-	memo := fmt.Sprintf("session %s: %s quote %s", ref.Session, ref.Order.Merchant, ref.Order.QuoteID)
+	memo := holdMemo(ref)
 	for _, h := range holds {
 		if h.Memo == memo && h.Status == wallet.HoldCaptured {
 			return h, nil

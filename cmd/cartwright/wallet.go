@@ -25,7 +25,9 @@ const walletAbout = `The agent's wallet is a separate, prepaid balance: the agen
 what is on it, within its per-transaction and per-day limits.
 
   wallet show                 balance, limits and open holds
-  wallet topup AMOUNT         move AMOUNT (major units, e.g. 200.00) onto the wallet
+  wallet topup AMOUNT         move AMOUNT (major units, e.g. 200.00) onto the wallet;
+                              no balance may exceed 10^15 minor units
+                              (¥10,000,000,000,000.00), larger top-ups are refused
   wallet statement            every movement with running balances
   wallet limits               set --per-tx and --per-day ("0" removes a limit)`
 
@@ -96,7 +98,10 @@ func runWallet(ctx context.Context, s *stdio, args []string) int {
 			return errorf(s, "topup: %v", err)
 		}
 		_ = a.Audit.Record(ctx, "wallet", audit.KindPayment, map[string]any{"action": "topup", "wallet": w.ID(), "amount": amt, "key": key})
-		b, _ := w.Balance(ctx)
+		b, err := w.Balance(ctx)
+		if err != nil {
+			return errorf(s, "topup: loaded %s, but reading the balance failed: %v", amt, err)
+		}
 		if f.json {
 			return writeJSON(s, map[string]any{"wallet": w.ID(), "topped_up": amt, "key": key, "balance": b})
 		}
@@ -132,8 +137,11 @@ func runWallet(ctx context.Context, s *stdio, args []string) int {
 				continue
 			}
 			m, err := skills.ParseMoney(l.v, w.Currency())
-			if err != nil || m.Minor < 0 {
-				return usageError(s, fs, fmt.Errorf("%s %q: want a non-negative amount (%v)", l.flag, l.v, err))
+			if err != nil {
+				return usageError(s, fs, fmt.Errorf("%s %q: %v", l.flag, l.v, err))
+			}
+			if m.Minor < 0 {
+				return usageError(s, fs, fmt.Errorf("%s %q: a limit cannot be negative (0 removes the limit)", l.flag, l.v))
 			}
 			*l.dst = m
 		}
