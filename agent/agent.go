@@ -44,8 +44,18 @@ type Config struct {
 	// retried (default 2; negative: never). The runtime is the one retry
 	// layer: configure merchant clients not to retry on their own.
 	Retries int
-	// RetryBackoff is the first retry's delay, doubled each time (default 100ms).
+	// CompleteRetries is how often a checkout completion that failed with
+	// skills.ErrUnavailable (a 503, a timeout) is retried (default 5;
+	// negative: never). A completion carries its idempotency key, so a
+	// retry is a replay: the merchant completes once. Each attempt gets its
+	// own MerchantTimeout. Only when every retry failed is the outcome
+	// unknown and the session left for Resume.
+	CompleteRetries int
+	// RetryBackoff is the first retry's delay, doubled each time up to
+	// MaxRetryBackoff (default 100ms).
 	RetryBackoff time.Duration
+	// MaxRetryBackoff caps a retry's delay (default 2s).
+	MaxRetryBackoff time.Duration
 	// InfoTTL is how long merchants' published info is cached (default 5m).
 	InfoTTL time.Duration
 	// MaxRounds bounds re-decisions after checkout surprises (default 3).
@@ -150,8 +160,20 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.Retries < 0 {
 		cfg.Retries = 0
 	}
+	if cfg.CompleteRetries == 0 {
+		cfg.CompleteRetries = 5
+	}
+	if cfg.CompleteRetries < 0 {
+		cfg.CompleteRetries = 0
+	}
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = 100 * time.Millisecond
+	}
+	if cfg.MaxRetryBackoff <= 0 {
+		cfg.MaxRetryBackoff = 2 * time.Second
+	}
+	if cfg.MaxRetryBackoff < cfg.RetryBackoff {
+		cfg.MaxRetryBackoff = cfg.RetryBackoff
 	}
 	if cfg.InfoTTL <= 0 {
 		cfg.InfoTTL = 5 * time.Minute
@@ -172,16 +194,22 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 // needs_clarification, no_offers or failed. An error means the run could not
 // finish (cancelled, the state database failed); its session is then left
 // as it was last persisted and Resume continues it.
+//
+// A request is checked before anything happens (CheckRequest): no session
+// is created and no merchant is called for one that is empty, too long or
+// names an invalid session id. A Run naming an existing session continues
+// it only when it is the same request (user, text, answers); another
+// request under that id is a *SessionConflictError.
 func (a *Agent) Run(ctx context.Context, req Request) (*Result, error) {
-	if strings.TrimSpace(req.Text) == "" {
-		return nil, errors.New("agent: empty request text")
+	if err := CheckRequest(req); err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
 	}
 	if req.UserID == "" {
 		req.UserID = "demo"
 	}
 	if req.SessionID != "" {
 		if s, err := a.load(ctx, req.SessionID); err == nil {
-			return a.drive(ctx, s)
+			return a.continueSame(ctx, s, req)
 		} else if !errors.Is(err, ErrSessionNotFound) {
 			return nil, err
 		}
@@ -192,7 +220,11 @@ func (a *Agent) Run(ctx context.Context, req Request) (*Result, error) {
 	s.Result = Result{SessionID: s.ID, Status: StatusRunning}
 	if err := a.insert(ctx, s); err != nil {
 		if store.IsUniqueViolation(err) { // a concurrent Run with the same id won
-			return a.Resume(ctx, req.SessionID)
+			s, err := a.load(ctx, req.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			return a.continueSame(ctx, s, req)
 		}
 		return nil, fmt.Errorf("agent: create session: %w", err)
 	}
@@ -204,11 +236,32 @@ func (a *Agent) Run(ctx context.Context, req Request) (*Result, error) {
 	return a.drive(ctx, s)
 }
 
+// continueSame resumes (or replays) stored session s for req, which must
+// be the request s was created for.
+func (a *Agent) continueSame(ctx context.Context, s *session, req Request) (*Result, error) {
+	if !sameRequest(s.Request, req) {
+		return nil, &SessionConflictError{SessionID: s.ID, Request: s.Request.Text}
+	}
+	return a.drive(ctx, s)
+}
+
+func sameRequest(stored, req Request) bool {
+	user := stored.UserID
+	if user == "" {
+		user = "demo"
+	}
+	return user == req.UserID && strings.TrimSpace(stored.Text) == strings.TrimSpace(req.Text) &&
+		strings.TrimSpace(stored.Answer) == strings.TrimSpace(req.Answer)
+}
+
 // Resume continues a session that did not finish (a crash, a cancellation)
 // from its last persisted state; a finished session's result is returned as
 // it is. Idempotency keys make every repeated merchant, wallet and payment
 // call a replay, so nothing is bought or charged twice.
 func (a *Agent) Resume(ctx context.Context, sessionID string) (*Result, error) {
+	if err := ValidateSessionID(sessionID); err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
 	s, err := a.load(ctx, sessionID)
 	if err != nil {
 		return nil, err
@@ -235,11 +288,29 @@ func (a *Agent) drive(ctx context.Context, s *session) (*Result, error) {
 	}
 	if err != nil {
 		_ = a.save(ctx, s)
-		return nil, err
+		return nil, &SessionError{SessionID: s.ID, Err: err}
 	}
 	res := s.Result
 	return &res, nil
 }
+
+// SessionError is a run that stopped before its session finished (the
+// outcome of a checkout is unknown, the run was cancelled, the state
+// database failed): the session keeps its persisted state and Resume with
+// SessionID continues it. It unwraps to the cause.
+type SessionError struct {
+	SessionID string
+	Err       error
+}
+
+func (e *SessionError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *SessionError) Unwrap() error { return e.Err }
+
+// ErrUnsettled: a merchant call's outcome is unknown after every retry (a
+// completion that kept failing); Resume settles it.
+var ErrUnsettled = errUnsettled
 
 // errPersist wraps a failure to write the session: the run must stop
 // before any further side effect.

@@ -95,7 +95,7 @@ func TestBuysTheOptimalBasketNotPerItemCheapest(t *testing.T) {
 	}
 	// The finished session is stored: Run with its id returns the result
 	// without touching a merchant again.
-	again := run(t, e.agent(), agent.Request{SessionID: res.SessionID, Text: "ignored"})
+	again := run(t, e.agent(), agent.Request{SessionID: res.SessionID, UserID: "alice"})
 	if again.Status != agent.StatusBought || brew.orderCount() != 1 || brew.count("complete") != 1 {
 		t.Fatal("replaying a finished session did work again")
 	}

@@ -28,14 +28,30 @@ const (
 // once. The runtime is the only retry layer; merchant clients should be
 // configured not to retry themselves, or attempts multiply.
 func (r *run) call(ctx context.Context, op string, fn func(context.Context) error) error {
+	return r.retry(ctx, op, r.a.cfg.Retries, 0, fn)
+}
+
+// retry runs fn up to 1+retries times while it fails with
+// skills.ErrUnavailable, with exponential backoff capped at
+// MaxRetryBackoff. perAttempt > 0 gives each attempt its own deadline (the
+// caller's ctx still bounds the whole).
+func (r *run) retry(ctx context.Context, op string, retries int, perAttempt time.Duration, fn func(context.Context) error) error {
 	// Adapters that keep per-session records (evidence) learn the session.
 	ctx = skills.WithSession(ctx, r.s.ID)
 	delay := r.a.cfg.RetryBackoff
 	for attempt := 0; ; attempt++ {
 		r.count(op, attempt > 0)
-		err := safeCall(ctx, fn)
-		if err == nil || !errors.Is(err, skills.ErrUnavailable) || attempt >= r.a.cfg.Retries {
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if perAttempt > 0 {
+			actx, cancel = context.WithTimeout(ctx, perAttempt)
+		}
+		err := safeCall(actx, fn)
+		cancel()
+		if err == nil || !errors.Is(err, skills.ErrUnavailable) || attempt >= retries || ctx.Err() != nil {
 			return err
+		}
+		if attempt > 0 {
+			delay = min(delay*2, r.a.cfg.MaxRetryBackoff)
 		}
 		t := time.NewTimer(delay)
 		select {
@@ -44,7 +60,6 @@ func (r *run) call(ctx context.Context, op string, fn func(context.Context) erro
 			return fmt.Errorf("%w (gave up retrying: %w)", err, ctx.Err())
 		case <-t.C:
 		}
-		delay *= 2
 	}
 }
 

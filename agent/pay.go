@@ -703,10 +703,10 @@ func (r *run) complete(ctx context.Context, co *checkout) (changed bool, fatal, 
 			}
 			r.checkpoint(ctx, co, CheckpointToken)
 		}
-		mctx, cancel := context.WithTimeout(ctx, r.a.cfg.MerchantTimeout)
-		defer cancel()
+		// Retried while the merchant is unavailable: the idempotency key
+		// makes every attempt the same completion.
 		var order *skills.Order
-		err := r.call(mctx, opComplete, func(c context.Context) error {
+		err := r.retry(ctx, opComplete, r.a.cfg.CompleteRetries, r.a.cfg.MerchantTimeout, func(c context.Context) error {
 			var err error
 			order, err = m.Complete(c, skills.CompleteRequest{QuoteID: co.Quote.ID, Credential: *co.Credential,
 				Address: s.Result.Intent.Delivery, IdempotencyKey: r.key(co, "complete")})

@@ -3,11 +3,13 @@ package agent
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/cartwright-agent/cartwright/agent/bundle"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
 )
@@ -103,6 +105,7 @@ func (r *run) searchAndCompare(ctx context.Context) (done bool, err error) {
 
 	// Compare: hard constraints in code, then the planner ranks.
 	var considered []Considered
+	ask := "" // a pack question the person left unanswered
 	err = r.step(ctx, "compare", fmt.Sprintf("%d merchant(s) × %d item(s) of results", len(ids), len(in.Items)), func() (string, error) {
 		seen := map[string]bool{}
 		for mi, id := range ids {
@@ -119,6 +122,23 @@ func (r *run) searchAndCompare(ctx context.Context) (done bool, err error) {
 				}
 			}
 		}
+		for ii := range in.Items {
+			m, ok := in.ItemMeasure(ii)
+			if !ok {
+				continue
+			}
+			q, err := r.fitMeasure(ctx, ii, m, considered)
+			if err != nil {
+				return "", err
+			}
+			if q != "" {
+				ask = q
+				return "clarify: " + q, nil
+			}
+		}
+		for _, line := range restrictBySort(in.Sort, considered, func(m string) int { return s.Infos[m].Shipping.ETADays }) {
+			r.explain("%s", line)
+		}
 		if err := r.rank(ctx, considered); err != nil {
 			return "", err
 		}
@@ -134,6 +154,10 @@ func (r *run) searchAndCompare(ctx context.Context) (done bool, err error) {
 		return false, err
 	}
 	s.Result.Considered = considered
+	if ask != "" {
+		r.explain("needs clarification: %s", ask)
+		return true, r.finish(ctx, StatusNeedsClarification)
+	}
 	type offerRec struct {
 		Item     int          `json:"item"`
 		Merchant string       `json:"merchant"`
@@ -294,4 +318,258 @@ func (r *run) searchInput(ids []string) string {
 		qs = append(qs, fmt.Sprintf("%q", it.Query))
 	}
 	return fmt.Sprintf("%s at %s", strings.Join(qs, ", "), strings.Join(ids, ", "))
+}
+
+// restrictBySort turns a sort preference into the optimiser's input: with
+// planner.SortRating each item keeps only its best-rated acceptable offers
+// (the highest rating, ties at one decimal all kept); with
+// planner.SortFastest only the offers of the merchants with the smallest
+// eta_days among its acceptable offers. The others are marked not accepted
+// with the reason, and the exact optimiser then finds the cheapest basket
+// among what is left. Cheapest (the default) restricts nothing. It returns
+// one explanation per restricted item.
+func restrictBySort(sortBy string, cs []Considered, eta func(merchant string) int) []string {
+	if sortBy != planner.SortRating && sortBy != planner.SortFastest {
+		return nil
+	}
+	items := map[int]bool{}
+	for _, c := range cs {
+		if c.Accepted {
+			items[c.Item] = true
+		}
+	}
+	var order []int
+	for ii := range items {
+		order = append(order, ii)
+	}
+	sort.Ints(order)
+	var out []string
+	for _, ii := range order {
+		// score: higher is better (rating in tenths; minus the eta)
+		score := func(c Considered) int {
+			if sortBy == planner.SortRating {
+				return int(math.Round(c.Product.Rating * 10))
+			}
+			return -eta(c.Product.Merchant)
+		}
+		best, first := 0, true
+		for _, c := range cs {
+			if c.Item == ii && c.Accepted && (first || score(c) > best) {
+				best, first = score(c), false
+			}
+		}
+		kept, dropped := 0, 0
+		for ci := range cs {
+			c := &cs[ci]
+			if c.Item != ii || !c.Accepted {
+				continue
+			}
+			if score(*c) == best {
+				kept++
+				continue
+			}
+			dropped++
+			c.Accepted = false
+			if sortBy == planner.SortRating {
+				c.Reason = fmt.Sprintf("best rated asked: rated %.1f, below the best %.1f", c.Product.Rating, float64(best)/10)
+			} else {
+				c.Reason = fmt.Sprintf("fastest delivery asked: %d day(s), slower than %d", eta(c.Product.Merchant), -best)
+			}
+		}
+		if dropped == 0 {
+			continue
+		}
+		if sortBy == planner.SortRating {
+			out = append(out, fmt.Sprintf("item %d: best rated asked: %d offer(s) rated %.1f kept, %d lower-rated set aside; the cheapest basket is chosen among them", ii+1, kept, float64(best)/10, dropped))
+		} else {
+			out = append(out, fmt.Sprintf("item %d: fastest delivery asked: %d offer(s) delivering in %d day(s) kept, %d slower set aside; the cheapest basket is chosen among them", ii+1, kept, -best, dropped))
+		}
+	}
+	return out
+}
+
+// packChoice is one way to buy a measured amount: Packs packs of Size.
+type packChoice struct {
+	Packs int64
+	Size  string // the pack in the unit asked ("10", "1000 ml")
+}
+
+func (c packChoice) String() string {
+	if c.Packs == 1 {
+		return fmt.Sprintf("1 pack of %s", c.Size)
+	}
+	return fmt.Sprintf("%d packs of %s", c.Packs, c.Size)
+}
+
+// maxPackOptions bounds the choices offered when no pack fits exactly.
+const maxPackOptions = 6
+
+// fitPacks matches a measured amount ("2 liters", "a dozen") against the
+// pack of every acceptable offer of item: an offer whose whole number of
+// packs gives the amount exactly is kept with that number; the others are
+// set aside with the reason. When offers fit with different numbers of
+// packs (1 × 2 L, 2 × 1 L), the number whose cheapest offer costs least
+// in total is kept (ties: fewer packs). It returns the number of packs
+// (0 when nothing fits) and, then, the choices to offer the person:
+// around the amount, for every pack size on offer.
+func fitPacks(m planner.Measure, item int, cs []Considered) (packs int64, options []packChoice) {
+	type fit struct {
+		packs int64
+		size  string
+	}
+	fits := map[int]fit{}
+	var sizes []bundle.Size
+	seen := map[string]bool{}
+	cost := map[int64]int64{} // packs → cheapest total for that number
+	for ci, c := range cs {
+		if c.Item != item || !c.Accepted {
+			continue
+		}
+		sz := bundle.SizeOf(c.Product.Attributes, c.Product.Title)
+		if d := sz.Describe(m.Unit); per(sz, m.Unit) > 0 && !seen[d] {
+			seen[d] = true
+			sizes = append(sizes, sz)
+		}
+		n, ok := bundle.PacksFor(m.Value, m.Unit, sz)
+		if !ok || n > 1000 {
+			continue
+		}
+		fits[ci] = fit{n, sz.Describe(m.Unit)}
+		if t := c.Product.Price.Minor * n; cost[n] == 0 || t < cost[n] {
+			cost[n] = t
+		}
+	}
+	for n, t := range cost {
+		if packs == 0 || t < cost[packs] || t == cost[packs] && n < packs {
+			packs = n
+		}
+	}
+	if packs == 0 {
+		sort.Slice(sizes, func(a, b int) bool { return per(sizes[a], m.Unit) < per(sizes[b], m.Unit) })
+		for _, sz := range sizes {
+			p := per(sz, m.Unit)
+			if p <= 0 {
+				continue
+			}
+			lo := m.Value / p
+			for _, n := range []int64{lo, lo + 1} {
+				if n >= 1 && len(options) < maxPackOptions {
+					options = append(options, packChoice{n, sz.Describe(m.Unit)})
+				}
+			}
+		}
+	}
+	for ci := range cs {
+		c := &cs[ci]
+		if c.Item != item || !c.Accepted {
+			continue
+		}
+		f, ok := fits[ci]
+		switch {
+		case packs == 0 && per(bundle.SizeOf(c.Product.Attributes, c.Product.Title), m.Unit) <= 0:
+			c.Accepted = false
+			c.Reason = fmt.Sprintf("%s: the offer does not say how much a pack holds", m.Said)
+		case packs == 0:
+			// nothing fits: the person chooses (see options)
+		case !ok:
+			c.Accepted = false
+			c.Reason = fmt.Sprintf("%s: no whole number of its packs (%s) gives it", m.Said, bundle.SizeOf(c.Product.Attributes, c.Product.Title).Describe(m.Unit))
+		case f.packs != packs:
+			c.Accepted = false
+			c.Reason = fmt.Sprintf("%s: %d pack(s) of %s give it, but %d pack(s) of another offer cost less", m.Said, f.packs, f.size, packs)
+		}
+	}
+	return packs, options
+}
+
+func per(s bundle.Size, unit string) int64 {
+	switch unit {
+	case planner.UnitML:
+		return s.Count * s.Volume
+	case planner.UnitG:
+		return s.Count * s.Weight
+	}
+	return s.Count
+}
+
+// fitMeasure settles the quantity of an item asked as an amount in units:
+// the number of packs that gives it exactly, or the person's choice among
+// the packs on offer, asked through the Clarifier. It returns the question
+// still open ("" when settled): packs are never multiplied silently.
+func (r *run) fitMeasure(ctx context.Context, ii int, m planner.Measure, cs []Considered) (string, error) {
+	s := r.s
+	it := &s.Result.Intent.Items[ii]
+	packs, options := fitPacks(m, ii, cs)
+	if packs > 0 {
+		it.Quantity = int(packs)
+		r.explain("item %d (%s): %s is %d pack(s) of the offers kept", ii+1, it.Query, m.Said, packs)
+		return "", nil
+	}
+	if len(options) == 0 {
+		return "", nil // nothing acceptable (or no size stated): reported as no offers
+	}
+	labels := make([]string, len(options))
+	for k, o := range options {
+		labels[k] = o.String()
+	}
+	q := fmt.Sprintf("%q for %s: no pack on offer gives exactly that. Which would you like: %s?", m.Said, it.Query, strings.Join(labels, ", "))
+	c := &s.Result.Clarification
+	if !c.Asked {
+		c.Asked, c.Question = true, q
+	}
+	if r.a.cfg.Clarifier == nil {
+		return q, nil
+	}
+	r.progress("clarify", "%s", q)
+	ans, err := r.a.cfg.Clarifier.Clarify(ctx, q, labels)
+	if err != nil {
+		return "", fmt.Errorf("clarify: %w", err)
+	}
+	ans = strings.TrimSpace(ans)
+	c.Exchanges = append(c.Exchanges, Exchange{Question: q, Answer: ans})
+	r.a.audit(ctx, s, "clarification", map[string]any{"item": ii, "question": q, "answer": ans})
+	choice, ok := pickPack(ans, options)
+	if !ok {
+		return q, nil
+	}
+	for ci := range cs {
+		cc := &cs[ci]
+		if cc.Item != ii || !cc.Accepted {
+			continue
+		}
+		if d := bundle.SizeOf(cc.Product.Attributes, cc.Product.Title).Describe(m.Unit); d != choice.Size {
+			cc.Accepted = false
+			cc.Reason = fmt.Sprintf("%s: the person chose %s", m.Said, choice)
+		}
+	}
+	it.Quantity = int(choice.Packs)
+	r.explain("item %d (%s): the person chose %s for %s", ii+1, it.Query, choice, m.Said)
+	return "", nil
+}
+
+// pickPack reads the person's answer to a pack question: one of the
+// options as offered ("2 packs of 10"), or its number in the list ("2").
+func pickPack(ans string, options []packChoice) (packChoice, bool) {
+	a := strings.ToLower(strings.TrimSpace(ans))
+	if a == "" {
+		return packChoice{}, false
+	}
+	// longest label first: "12 packs of 10" must not read as "2 packs of 10"
+	best, found := packChoice{}, false
+	for _, o := range options {
+		l := strings.ToLower(o.String())
+		if (a == l || strings.HasPrefix(a, l+" ") || strings.HasPrefix(a, l+",") || strings.HasPrefix(a, l+".") ||
+			strings.HasPrefix(a, l+"(")) && (!found || len(l) > len(best.String())) {
+			best, found = o, true
+		}
+	}
+	if found {
+		return best, true
+	}
+	for k, o := range options {
+		if a == fmt.Sprint(k+1) {
+			return o, true
+		}
+	}
+	return packChoice{}, false
 }

@@ -21,7 +21,10 @@ const ExtPrefix = "/cartwright/v1"
 // APIHandler serves one merchant's HTTP API over its Engine (routes in the
 // package documentation). Every POST follows ACP's Idempotency-Key rules;
 // the latency and error_rate faults apply to every request that is not an
-// idempotent replay.
+// idempotent replay. A POST runs to completion even when its client goes
+// away mid-request (during the latency fault, say): its real answer is
+// stored under the key, so the client's retry gets that answer (409 while
+// it is still running), never an empty one.
 func APIHandler(e *Engine) http.Handler {
 	a := &api{e: e}
 	mux := http.NewServeMux()

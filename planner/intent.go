@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/cartwright-agent/cartwright/skills"
@@ -90,6 +91,70 @@ type ItemSpec struct {
 	// Fit is a soft, fuzzy requirement for a model to judge ("suitable for
 	// Iceland in March"); the offline planner leaves it to rules.
 	Fit string `json:"fit,omitempty"`
+}
+
+// Measure units.
+const (
+	UnitEach = "each" // a count of single things (eggs, bottles)
+	UnitML   = "ml"   // a volume in millilitres
+	UnitG    = "g"    // a weight in grams
+)
+
+// Measure is an amount asked in units of count, volume or weight ("2
+// liters", "a dozen", "3 bottles"). The runtime matches it against each
+// product's pack and sets the item's Quantity to the number of packs that
+// gives it exactly, or asks; it never multiplies packs silently. It is set
+// by code (the offline planner), kept in Intent.Extra under MeasureKey+i:
+// see Intent.ItemMeasure and Intent.SetItemMeasure.
+type Measure struct {
+	Value int64  `json:"value"`
+	Unit  string `json:"unit"`           // UnitEach, UnitML or UnitG
+	Said  string `json:"said,omitempty"` // as written ("a dozen")
+}
+
+// MeasureKey prefixes the Intent.Extra key of an item's Measure
+// ("measure/0"); the value is "<value> <unit>[ <said>]" ("2000 ml 2 liters").
+const MeasureKey = "measure/"
+
+// ItemMeasure returns item i's Measure, when the intent holds one.
+func (in Intent) ItemMeasure(i int) (Measure, bool) {
+	v, ok := in.Extra[MeasureKey+strconv.Itoa(i)]
+	if !ok {
+		return Measure{}, false
+	}
+	m, err := parseMeasure(v)
+	return m, err == nil
+}
+
+// SetItemMeasure records item i's Measure in in.Extra.
+func (in *Intent) SetItemMeasure(i int, m Measure) {
+	if in.Extra == nil {
+		in.Extra = map[string]string{}
+	}
+	v := strconv.FormatInt(m.Value, 10) + " " + m.Unit
+	if m.Said != "" {
+		v += " " + m.Said
+	}
+	in.Extra[MeasureKey+strconv.Itoa(i)] = v
+}
+
+func parseMeasure(v string) (Measure, error) {
+	f := strings.SplitN(strings.TrimSpace(v), " ", 3)
+	if len(f) < 2 {
+		return Measure{}, fmt.Errorf("%q: want \"<value> <unit>[ <said>]\"", v)
+	}
+	n, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil || n < 1 || n > 1_000_000_000 {
+		return Measure{}, fmt.Errorf("%q: value out of range 1..1000000000", v)
+	}
+	if f[1] != UnitEach && f[1] != UnitML && f[1] != UnitG {
+		return Measure{}, fmt.Errorf("%q: unknown unit %q", v, f[1])
+	}
+	m := Measure{Value: n, Unit: f[1]}
+	if len(f) == 3 {
+		m.Said = f[2]
+	}
+	return m, nil
 }
 
 // Clarification is a question the planner asks instead of guessing.
@@ -243,6 +308,25 @@ func (in Intent) Validate() error {
 	}
 	if in.Budget != nil && in.Budget.Minor <= 0 {
 		return fmt.Errorf("budget: must be positive")
+	}
+	extra := make([]string, 0, len(in.Extra))
+	for k := range in.Extra {
+		extra = append(extra, k)
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		v := in.Extra[k]
+		rest, ok := strings.CutPrefix(k, MeasureKey)
+		if !ok {
+			continue
+		}
+		i, err := strconv.Atoi(rest)
+		if err != nil || i < 0 || i >= len(in.Items) {
+			return fmt.Errorf("extra[%s]: no such item", k)
+		}
+		if _, err := parseMeasure(v); err != nil {
+			return fmt.Errorf("extra[%s]: %v", k, err)
+		}
 	}
 	switch in.Sort {
 	case "", SortCheapest, SortFastest, SortRating:

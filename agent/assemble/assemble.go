@@ -105,8 +105,10 @@ type Config struct {
 	// Logger receives the runtime's logs (default: discarded).
 	Logger *slog.Logger
 	// SkipMerchant, when set, is told of a merchant that cannot be wired (a
-	// web-only merchant without Chromium) and Build goes on without it.
-	// Nil: Build fails with that error.
+	// web-only merchant without Chromium, an API merchant whose info cannot
+	// be fetched) and Build goes on without it. Nil: a missing browser
+	// fails Build with that error; an unreachable API merchant is logged
+	// and skipped. Build fails only when no merchant is left.
 	SkipMerchant func(id string, err error)
 	// Agent holds collaborators and settings for the runtime (Confirmer,
 	// Clarifier, Progress, MerchantTimeout, RetryBackoff, …). What is set is
@@ -222,6 +224,15 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 	mc := &http.Client{Transport: x402, Timeout: hc.Timeout, Jar: hc.Jar}
 	reg := skills.NewRegistry()
 	var br *browser.Browser
+	var skipped []string
+	skip := func(id string, err error) {
+		skipped = append(skipped, err.Error())
+		if cfg.SkipMerchant != nil {
+			cfg.SkipMerchant(id, err)
+		} else {
+			log.Warn("merchant skipped", "merchant", id, "err", err)
+		}
+	}
 	for i, m := range cfg.Merchants {
 		var c skills.Merchant
 		id := m.ID
@@ -235,9 +246,18 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 				return nil, fmt.Errorf("merchant %s: %w", firstNonEmpty(id, m.URL), err)
 			}
 			if id == "" || rt.Currency == "" {
-				info, err := ac.Info(ctx)
+				// One unreachable merchant degrades the run, it does not
+				// end it: skip it (and say so) unless none is left.
+				ictx, cancel := context.WithTimeout(ctx, infoTimeout(cfg.Agent.MerchantTimeout))
+				info, err := ac.Info(ictx)
+				cancel()
 				if err != nil {
-					return nil, fmt.Errorf("merchant %s: %w", firstNonEmpty(id, m.URL), err)
+					if ctx.Err() != nil {
+						return nil, ctx.Err()
+					}
+					e := fmt.Errorf("merchant %s is unreachable: %w", firstNonEmpty(id, m.URL), err)
+					skip(firstNonEmpty(id, m.URL), e)
+					continue
 				}
 				if id == "" {
 					id = info.ID
@@ -260,7 +280,7 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 				if cfg.SkipMerchant == nil {
 					return nil, e
 				}
-				cfg.SkipMerchant(id, e)
+				skip(id, e)
 				continue
 			}
 			if rt.Currency == "" && cfg.Currency == "" {
@@ -286,6 +306,9 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 		rt.Merchants = append(rt.Merchants, id)
 	}
 	if len(rt.Merchants) == 0 {
+		if len(skipped) > 0 {
+			return nil, fmt.Errorf("assemble: no merchant could be wired: %s", strings.Join(skipped, "; "))
+		}
 		return nil, errors.New("assemble: no merchant could be wired")
 	}
 	if rt.Currency == "" {
@@ -366,6 +389,15 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 	}
 	rt.Config = ac
 	return rt, nil
+}
+
+// infoTimeout bounds the info fetch Build makes for a merchant named by
+// URL alone: the agent's merchant timeout, 10 s by default.
+func infoTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 10 * time.Second
+	}
+	return d
 }
 
 // Run runs a purchase request (see agent.Agent.Run) with the session named

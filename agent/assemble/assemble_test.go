@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -289,5 +291,63 @@ func TestParallelFeesShareTheHeadroom(t *testing.T) {
 		if got := e.facilitatorTotal(); got != 1500 || res.Fees.Minor != 1500 || len(res.Orders) != 0 {
 			t.Fatalf("fees paid %d (result %s), orders %d; want exactly one ¥15.00 fee and no order", got, res.Fees, len(res.Orders))
 		}
+	}
+}
+
+// TestUnreachableMerchantSkipped: merchants named by URL alone are asked
+// for their info at Build; one that does not answer is reported and
+// skipped, the others are wired. Only with none reachable does Build fail,
+// naming each URL.
+func TestUnreachableMerchantSkipped(t *testing.T) {
+	ctx := context.Background()
+	w, err := merchants.LoadWorldBytes("w.yaml", []byte(fmt.Sprintf(world, "0.10", "14.00")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, err := merchants.Start(ctx, w, merchants.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // nothing listens there any more
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	ms := []assemble.Merchant{{URL: deadURL}}
+	for _, m := range running.Merchants {
+		ms = append(ms, assemble.Merchant{URL: m.URL}) // ids come from their info
+	}
+	var skipped []string
+	cfg := assemble.Config{DB: db, Merchants: ms, PaynetURL: running.PaynetURL,
+		Agent:        agent.Config{MerchantTimeout: 5 * time.Second},
+		SkipMerchant: func(id string, err error) { skipped = append(skipped, id+": "+err.Error()) }}
+	rt, err := assemble.Build(ctx, cfg)
+	if err != nil {
+		t.Fatalf("one dead merchant ended Build: %v", err)
+	}
+	defer rt.Close()
+	if strings.Join(rt.Merchants, ",") != "databrew,beanbar" || rt.Currency != "CNY" {
+		t.Fatalf("wired %v in %s", rt.Merchants, rt.Currency)
+	}
+	if len(skipped) != 1 || !strings.Contains(skipped[0], deadURL) || !strings.Contains(skipped[0], "unreachable") {
+		t.Fatalf("skipped %q", skipped)
+	}
+
+	// Without SkipMerchant the dead one is logged and skipped all the same.
+	cfg.SkipMerchant = nil
+	rt2, err := assemble.Build(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt2.Close()
+
+	cfg.Merchants = []assemble.Merchant{{URL: deadURL}}
+	if _, err := assemble.Build(ctx, cfg); err == nil || !strings.Contains(err.Error(), "no merchant could be wired") || !strings.Contains(err.Error(), deadURL) {
+		t.Fatalf("none reachable: %v", err)
 	}
 }

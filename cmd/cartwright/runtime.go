@@ -38,7 +38,7 @@ type runtimeFlags struct {
 
 func (f *runtimeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.state, "state", "", "state database: a SQLite file path or a postgres:// URL (default: $DATABASE_URL, else $XDG_STATE_HOME/cartwright/state.db or ~/.local/state/cartwright/state.db)")
-	fs.StringVar(&f.keys, "keys", "", "directory holding the user and agent signing keys (default: beside the state file)")
+	fs.StringVar(&f.keys, "keys", "", "directory holding the user and agent signing keys, exactly this directory (default: keys/ beside the state file)")
 	fs.StringVar(&f.world, "world", "", "world file to start in-process instead of the built-in demo world")
 	fs.Var(&f.merchants, "merchant", "base URL of an ACP-shaped merchant API to shop at (repeatable; replaces the in-process world)")
 	fs.StringVar(&f.paynet, "paynet", "", "payment network base URL for delegated tokens (required with --merchant)")
@@ -183,7 +183,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 	cfg.MerchantTimeout = f.timeout
 	a, err := assemble.Build(ctx, assemble.Config{DB: db, UserID: f.user, KeysDir: dir, Merchants: ms, PaynetURL: paynetURL,
 		Memory:   memoryOptions(path, s.getenv),
-		Currency: rt.currency, InitialBalance: demoBalance, PlannerName: f.planner, Logger: log, Agent: cfg, EvidenceDir: filepath.Join(dir, "evidence"),
+		Currency: rt.currency, InitialBalance: demoBalance, PlannerName: f.planner, Logger: log, Agent: cfg, EvidenceDir: filepath.Join(filepath.Dir(dir), "evidence"),
 		SkipMerchant: func(id string, err error) {
 			// Without Chromium a web-only merchant is skipped; the run goes on.
 			fmt.Fprintf(s.err, "cartwright: %v: skipped\n", err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/confirm"
+	"github.com/cartwright-agent/cartwright/agent/mandate"
 	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/skills"
 )
@@ -40,6 +42,13 @@ SQLite file. It prints the plan, the offers compared, the chosen basket and
 why, then pays within the mandate: a total above --confirm-above asks you to
 confirm (on a terminal; --yes approves, --no-input declines without asking).
 
+A request is at most 4000 bytes (agent.MaxRequestBytes, for every planner),
+and so is the text of its answers. --answer answers a clarification question
+of an earlier run; repeat it for successive questions (answers are used in
+order). --session names the session (1-64 characters of A-Z a-z 0-9 _ -):
+the same request under an existing session id resumes or replays it, a
+different request under it is refused.
+
 ` + exitCodesHelp
 
 type shopFlags struct {
@@ -47,7 +56,7 @@ type shopFlags struct {
 	json         bool
 	yes          bool
 	noInput      bool
-	answer       string
+	answers      stringList
 	maxTotal     string
 	confirmAbove string
 	confirmAll   bool
@@ -61,7 +70,7 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON (for machines)")
 	fs.BoolVar(&f.yes, "yes", false, "approve the payment if confirmation is needed")
 	fs.BoolVar(&f.noInput, "no-input", false, "never prompt: a needed confirmation is declined, a question ends the run (exit 5)")
-	fs.StringVar(&f.answer, "answer", "", "answer to the clarification question of an earlier run")
+	fs.Var(&f.answers, "answer", "answer to a clarification question of an earlier run (repeatable: one per question, in order)")
 	fs.StringVar(&f.maxTotal, "max-total", "500.00", "mandate: most that may be charged in this run (major units, e.g. 40.00)")
 	fs.StringVar(&f.confirmAbove, "confirm-above", "100.00", "mandate: a total above this needs your confirmation")
 	fs.BoolVar(&f.confirmAll, "confirm", false, "mandate: confirm every cart, whatever its total")
@@ -70,13 +79,23 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 	if err != nil {
 		return usageError(s, fs, err)
 	}
-	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
+	if len(pos) != 1 {
 		return usageError(s, fs, fmt.Errorf("want exactly one request in quotes, got %d argument(s)", len(pos)))
 	}
 	if f.yes && f.noInput {
 		return usageError(s, fs, fmt.Errorf("--yes and --no-input exclude each other"))
 	}
-	cfg := agent.Config{Confirmer: confirmerFor(s, f.yes, f.noInput), Clarifier: clarifierFor(s, f.noInput || f.answer != "")}
+	for i, a := range f.answers {
+		if strings.TrimSpace(a) == "" {
+			return usageError(s, fs, fmt.Errorf("--answer #%d is empty", i+1))
+		}
+	}
+	req := agent.Request{Text: pos[0], UserID: f.rt.user, SessionID: f.session, Answer: strings.Join(f.answers, "\n")}
+	// Checked before anything starts: no session, no merchant call.
+	if err := agent.CheckRequest(req); err != nil {
+		return usageError(s, fs, requestError(err))
+	}
+	cfg := agent.Config{Confirmer: confirmerFor(s, f.yes, f.noInput), Clarifier: clarifierFor(s, f.noInput || len(f.answers) > 0)}
 	if s.errTTY && !f.json {
 		cfg.Progress = func(step, msg string) { fmt.Fprintf(s.err, "· %-10s %s\n", step, msg) }
 	}
@@ -85,7 +104,9 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 		return errorf(s, "%v", err)
 	}
 	defer rt.Close()
-	limits, err := f.limits(rt.currency)
+	confirmGiven := false
+	fs.Visit(func(fl *flag.Flag) { confirmGiven = confirmGiven || fl.Name == "confirm-above" })
+	limits, err := f.limits(rt.currency, confirmGiven)
 	if err != nil {
 		return usageError(s, fs, err)
 	}
@@ -97,9 +118,21 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 	if err != nil {
 		return errorf(s, "mandate: %v", err)
 	}
-	res, err := rt.asm.Run(ctx, agent.Request{Text: pos[0], UserID: f.rt.user, SessionID: f.session, Mandate: mandate, Answer: f.answer})
+	req.Mandate = mandate
+	res, err := rt.asm.Run(ctx, req)
 	if err != nil {
-		return errorf(s, "%v (the session keeps its state: cartwright resume <session-id>)", err)
+		var se *agent.SessionError
+		if forRun && !errors.As(err, &se) {
+			// No session acts under the run's mandate: retire it now.
+			if rerr := rt.auth.Store.Revoke(ctx, mandate.ID, "one-run mandate: the run did not start"); rerr != nil {
+				fmt.Fprintf(s.err, "cartwright: warning: could not retire the run's mandate %s: %v\n", mandate.ID, rerr)
+			}
+		}
+		if errors.Is(err, agent.ErrSessionConflict) {
+			fmt.Fprintf(s.err, "cartwright shop: %v\n", err)
+			return exitUsage
+		}
+		return runError(s, err, f.json)
 	}
 	if forRun && res.Status != agent.StatusRunning {
 		// A mandate signed for one run ends with it: it must not become the
@@ -118,7 +151,7 @@ type runLimits struct {
 	confirmAll   bool
 }
 
-func (f *shopFlags) limits(cur skills.Currency) (runLimits, error) {
+func (f *shopFlags) limits(cur skills.Currency, confirmGiven bool) (runLimits, error) {
 	var l runLimits
 	v, err := skills.ParseMoney(f.maxTotal, cur)
 	if err != nil || v.Minor <= 0 {
@@ -131,6 +164,14 @@ func (f *shopFlags) limits(cur skills.Currency) (runLimits, error) {
 			return l, fmt.Errorf("--confirm-above %q: want an amount like 30.00", f.confirmAbove)
 		}
 		l.confirmAbove = &c
+		// The same rule as a mandate file: a threshold above the cap would
+		// never apply. (Only when given: the default threshold may exceed a
+		// small --max-total, which then simply caps.)
+		if confirmGiven {
+			if err := mandate.CheckLimits(l.maxTotal, nil, l.confirmAbove); err != nil {
+				return l, fmt.Errorf("--confirm-above %s: %v", f.confirmAbove, err)
+			}
+		}
 	}
 	return l, nil
 }
@@ -172,6 +213,9 @@ func runResume(ctx context.Context, s *stdio, args []string) int {
 	if len(pos) != 1 {
 		return usageError(s, fs, fmt.Errorf("want one session id"))
 	}
+	if err := agent.ValidateSessionID(pos[0]); err != nil {
+		return usageError(s, fs, err)
+	}
 	rt, err := buildRuntime(ctx, s, &rf, agent.Config{Confirmer: confirmerFor(s, yes, noInput), Clarifier: clarifierFor(s, noInput)})
 	if err != nil {
 		return errorf(s, "%v", err)
@@ -179,7 +223,7 @@ func runResume(ctx context.Context, s *stdio, args []string) int {
 	defer rt.Close()
 	res, err := rt.asm.Resume(ctx, pos[0])
 	if err != nil {
-		return errorf(s, "%v", err)
+		return runError(s, err, asJSON)
 	}
 	return report(s, res, asJSON)
 }
@@ -385,10 +429,58 @@ func printResult(w io.Writer, r *agent.Result) {
 		r.Status, r.Charged, r.SessionID, r.MerchantCalls, r.Calls.Minimum)
 	switch r.Status {
 	case agent.StatusNeedsClarification:
-		fmt.Fprintf(w, "Answer with: cartwright shop %q --answer \"…\"\n", r.Intent.Request)
+		fmt.Fprintf(w, "Answer with: %s\n", answerCommand(r))
 	case agent.StatusRunning:
 		fmt.Fprintf(w, "Continue with: cartwright resume %s\n", r.SessionID)
 	}
+}
+
+// answerCommand is the command that answers a run's open question: the
+// request, every answer given so far (in order) and a placeholder for the
+// new one.
+func answerCommand(r *agent.Result) string {
+	req := r.Intent.Request
+	var b strings.Builder
+	fmt.Fprintf(&b, "cartwright shop %q", req)
+	if a := strings.TrimSpace(r.Clarification.Answer); a != "" {
+		for _, x := range strings.Split(a, "\n") {
+			if x = strings.TrimSpace(x); x != "" {
+				fmt.Fprintf(&b, " --answer %q", x)
+			}
+		}
+	}
+	b.WriteString(` --answer "…"`)
+	return b.String()
+}
+
+// requestError words a refused request for the command line.
+func requestError(err error) error {
+	switch {
+	case errors.Is(err, agent.ErrEmptyRequest):
+		return errors.New("empty request: say what to buy, e.g. \"two large oat milk lattes\"")
+	case errors.Is(err, agent.ErrRequestTooLong):
+		return fmt.Errorf("%v; shorten the request (the limit is %d bytes)", err, agent.MaxRequestBytes)
+	case errors.Is(err, agent.ErrInvalidSessionID):
+		return fmt.Errorf("--session: %v", err)
+	}
+	return err
+}
+
+// runError reports a run that stopped before its session finished. When
+// the session exists (agent.SessionError) its id goes to stdout (or into
+// the JSON) with the command that continues it.
+func runError(s *stdio, err error, asJSON bool) int {
+	var se *agent.SessionError
+	if !errors.As(err, &se) {
+		return errorf(s, "%v", err)
+	}
+	if asJSON {
+		_ = writeJSON(s, map[string]string{"session_id": se.SessionID, "status": agent.StatusRunning, "error": err.Error(),
+			"resume": "cartwright resume " + se.SessionID})
+	} else {
+		fmt.Fprintf(s.out, "Status: %s · session %s\nContinue with: cartwright resume %s\n", agent.StatusRunning, se.SessionID, se.SessionID)
+	}
+	return errorf(s, "%v (the session keeps its state: cartwright resume %s)", err, se.SessionID)
 }
 
 func constraints(cat string, attrs map[string]string, excl map[string][]string, brand string, maxUnit *skills.Money) string {

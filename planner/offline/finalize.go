@@ -138,6 +138,9 @@ func (p *Planner) finalize(req planner.Request, st *reqState, x *vindex, facts [
 			return in, pend
 		}
 		in.Items = append(in.Items, spec)
+		if d.measure != nil {
+			in.SetItemMeasure(len(in.Items)-1, *d.measure)
+		}
 	}
 
 	// delivery
@@ -254,6 +257,10 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 	}
 	cat := d.cat
 	spec := planner.ItemSpec{Quantity: d.qty}
+	if d.measure != nil {
+		m := *d.measure
+		note(fmt.Sprintf("%q is matched against each product's pack: the number of packs that gives it exactly is bought, or I ask", m.Said), "")
+	}
 	if cat != "" {
 		if c, ok := x.category(cat); ok {
 			spec.Category = c
@@ -410,6 +417,14 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			query = append(append([]string(nil), d.require...), query...)
 		}
 		note("the title must say "+strings.Join(d.require, ", "), "")
+	}
+	// the product word always constrains the type: when the catalog has no
+	// type value for it ("jacket", where types are "rain jacket", "down
+	// jacket" …), the title must say it, so "a travel jacket" never buys
+	// travel socks
+	if w := p.nounTerm(d, cat, spec, x); w != "" {
+		spec.RequireTerms = appendUnique(spec.RequireTerms, w)
+		note("the title must say "+w+" (the product asked for)", "")
 	}
 	spec.Query = strings.Join(query, " ")
 	if spec.Query == "" {
@@ -900,4 +915,52 @@ func standardMilk(spec *planner.ItemSpec, cat string, x *vindex) string {
 		spec.ExcludeAttributes[key] = appendUnique(spec.ExcludeAttributes[key], v)
 	}
 	return fmt.Sprintf("no milk named: the standard %s with %s milk (or none); %s versions only when asked for", spec.Attributes["drink"], regular, strings.Join(variants, ", "))
+}
+
+// nounTerm returns the product word an item's title must contain when
+// nothing else pins its type: the category has a "type" key, the request
+// resolved no type, the head is a plain product word (not a category name
+// or a generic word) and the catalog's types use it as a word of a longer
+// type ("jacket" in "rain jacket", "down jacket"): the person asked for any
+// of those, never for socks. A word no type uses ("coke" where the type is
+// "soda") stays search text: requiring it could reject the very product.
+// Top-ups are pinned by carrier/utility and amount instead.
+func (p *Planner) nounTerm(d *draft, cat string, spec planner.ItemSpec, x *vindex) string {
+	if d.head == "" || cat == "" || cat == "topup" || len(d.cands) > 0 {
+		return ""
+	}
+	if _, ok := spec.Attributes["type"]; ok {
+		return ""
+	}
+	if len(spec.ExcludeAttributes["type"]) > 0 || genericNouns[d.head] || d.head == squashString(cat) {
+		return ""
+	}
+	if keys, ok := p.catKeys[cat]; !ok || !contains(keys, "type") {
+		return ""
+	}
+	f := strings.Fields(strings.ToLower(d.headRaw))
+	if len(f) != 1 {
+		return "" // a phrase ("oat milk") is already specific
+	}
+	w := f[len(f)-1]
+	if !isWordOnly(w) || contains(spec.RequireTerms, w) {
+		return ""
+	}
+	for _, v := range x.v.Attributes["type"] {
+		for _, f := range strings.Fields(strings.ToLower(v)) {
+			if f == w || singular(f) == w {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+func isWordOnly(w string) bool {
+	for _, r := range w {
+		if !(r >= 'a' && r <= 'z' || r == '-') {
+			return false
+		}
+	}
+	return len(w) >= 3
 }

@@ -4,9 +4,24 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/cartwright-agent/cartwright/planner"
 )
 
 var splitWords = map[string]bool{"and": true, "plus": true, "&": true, "also": true, "then": true, "+": true, "和": true}
+
+// categoryWording lists, per category, the words people put before the product
+// word that only restate the category ("phone top-up", "mobile recharge",
+// "prepaid credit"): they never become RequireTerms (no top-up title says
+// "phone").
+var categoryWording = map[string]map[string]bool{
+	"topup": {"phone": true, "mobile": true, "cell": true, "cellphone": true, "prepaid": true, "sim": true,
+		"airtime": true, "data": true, "credit": true, "number": true, "account": true, "carrier": true,
+		"online": true, "instant": true, "utility": true, "utilities": true},
+}
+
+// andWords join two things to buy ("milk and eggs").
+var andWords = map[string]bool{"and": true, "plus": true, "&": true, "+": true, "和": true}
 
 var genericNouns = map[string]bool{"grocery": true, "groceries": true, "clothes": true, "electronics": true,
 	"household": true, "apparel": true}
@@ -17,6 +32,9 @@ var xQuantity = regexp.MustCompile(`^x(\d{1,4})$`)
 // segment is a run of unused tokens between separators.
 type segment struct {
 	idx []int // indices into reqState.toks
+	// afterAnd: the segment follows "and", "plus", "&" — another thing
+	// to buy, unless it only qualifies the one before
+	afterAnd bool
 }
 
 // buildItems splits the remaining words into item segments and reads each.
@@ -42,6 +60,7 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 		}
 		if !inBrand[i] && (t.kind == kPunct && t.t != "/" || splitWords[t.t]) {
 			flush()
+			cur.afterAnd = andWords[t.t]
 			continue
 		}
 		if t.t == "with" && !inBrand[i] && withStartsItem(st, x, p.nouns, i) {
@@ -54,9 +73,10 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 
 	// read every segment, then merge modifier segments into items
 	type readSeg struct {
-		d    *draft
-		item bool
-		all  bool
+		d        *draft
+		item     bool
+		all      bool
+		afterAnd bool
 	}
 	var reads []readSeg
 	for _, s := range segs {
@@ -71,7 +91,7 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 				all = true
 			}
 		}
-		reads = append(reads, readSeg{d: d, item: d.head != "" || d.isUnknownItem(), all: all})
+		reads = append(reads, readSeg{d: d, item: d.head != "" || d.isUnknownItem(), all: all, afterAnd: s.afterAnd})
 	}
 	var items []*draft
 	var lead []*draft
@@ -106,6 +126,17 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 			for _, it := range items {
 				it.absorbShared(r.d, x)
 			}
+		case r.afterAnd && r.d.productLike():
+			// "a latte and kombucha": a thing the catalog words do not
+			// know is still another thing to buy, never dropped into the
+			// previous item; it is searched by its words, which the
+			// title must have
+			r.d.query = nil // finalize searches by the required words
+			for _, w := range r.d.unknown {
+				r.d.require = appendUnique(r.d.require, w)
+			}
+			r.d.unknown = nil
+			items = append(items, r.d)
 		default:
 			prev.absorb(r.d)
 			if last && len(items) > 1 {
@@ -155,11 +186,13 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 		}
 	}
 	// a bare category word next to real items ("groceries: milk and eggs")
-	// is a heading, not an item
+	// is a heading, not an item; a category word that carries anything of
+	// its own ("China Unicom top-up 50", "2 groceries") is an item and is
+	// never dropped
 	if len(items) > 1 {
 		var keep []*draft
 		for _, d := range items {
-			if _, isCat := x.cats[d.head]; isCat || genericNouns[d.head] {
+			if _, isCat := x.cats[d.head]; (isCat || genericNouns[d.head]) && d.bareHeading() {
 				continue
 			}
 			keep = append(keep, d)
@@ -326,6 +359,14 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 					d.brands = appendUnique(d.brands, b.brand)
 				}
 			}
+		}
+	}
+	// "2 liters of", "3 bottles of": an amount in units, read before the
+	// attribute spans so "2 liters" never becomes a capacity value
+	meas, measAt, measEnd := readMeasure(toks, covered)
+	if meas != nil {
+		for q := measAt; q < measEnd; q++ {
+			covered[q] = true
 		}
 	}
 	forAt := -1
@@ -574,6 +615,17 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		}
 	}
 	p.readQuantity(d, toks, used, headStart, mark)
+	if meas != nil {
+		d.measure = meas
+		d.qty, d.qtySaid, d.qtyNote = 1, true, ""
+		if meas.Unit == planner.UnitEach && meas.Value <= 1000 {
+			d.qty = int(meas.Value) // single things, until a pack says otherwise
+		}
+	} else if d.measure == nil && d.qtySaid && d.qty > 1 && d.qty <= 1000 && d.plural && head >= 0 && packedGoods[d.cat] && !countsPacks(toks, headStart) {
+		// "20 eggs" counts eggs, not packs of eggs (groceries and
+		// household goods come in packs; lattes and jackets do not)
+		d.measure = &planner.Measure{Value: int64(d.qty), Unit: planner.UnitEach, Said: itoa(d.qty) + " " + strings.ToLower(nounsFound[head].raw)}
+	}
 	// the unknown words directly before the head (past attributes and
 	// brands, up to a stopword, number or punctuation)
 	adjacent := map[int]bool{}
@@ -610,6 +662,9 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 			d.unknown = append(d.unknown, w)
 		case negWords[w] || stopwords[w] || t.kind == kPunct || t.kind == kSym:
 		case len([]rune(w)) < 2 && t.kind != kHan:
+		case categoryWording[d.cat][w] || categoryWording[d.cat][singular(w)]:
+			// "phone top-up", "mobile recharge": the category's own
+			// wording, not a narrower product
 		case adjacent[i]:
 			// an unknown word right before the product word narrows it
 			// ("whole wheat toast"): the title must have it
@@ -719,10 +774,13 @@ func (p *Planner) readQuantity(d *draft, toks []token, used []bool, headStart in
 		switch {
 		case at(i, "half", "a", "dozen"):
 			set(6, i, i+3, "")
+			d.measure = &planner.Measure{Value: 6, Unit: planner.UnitEach, Said: "half a dozen"}
 		case at(i, "a", "half", "dozen") || at(i, "half", "dozen"):
 			set(6, i, i+3, "")
+			d.measure = &planner.Measure{Value: 6, Unit: planner.UnitEach, Said: "half a dozen"}
 		case at(i, "a", "dozen"):
 			set(12, i, i+2, "")
+			d.measure = &planner.Measure{Value: 12, Unit: planner.UnitEach, Said: "a dozen"}
 		case at(i, "a", "couple", "of") || at(i, "couple", "of"):
 			set(2, i, i+3, "")
 		case at(i, "a", "couple"):
@@ -759,6 +817,7 @@ func (p *Planner) readQuantity(d *draft, toks []token, used []bool, headStart in
 			switch {
 			case at(j, "dozen"):
 				set(n*12, i, j+1, "")
+				d.measure = &planner.Measure{Value: int64(n) * 12, Unit: planner.UnitEach, Said: itoa(n) + " dozen"}
 			case at(j, "pairs", "of") || at(j, "pair", "of"):
 				set(n, i, j+2, "")
 			case at(j, "x"):
@@ -839,7 +898,7 @@ func (d *draft) absorb(m *draft) {
 	d.money = append(d.money, m.money...)
 	d.numbers = append(d.numbers, m.numbers...)
 	if m.qtySaid && !d.qtySaid {
-		d.qty, d.qtySaid, d.qtyNote = m.qty, true, m.qtyNote
+		d.qty, d.qtySaid, d.qtyNote, d.measure = m.qty, true, m.qtyNote, m.measure
 	}
 	for k, v := range m.ctx {
 		d.ctx[k] = v
@@ -910,7 +969,7 @@ func (d *draft) sibling(m *draft) *draft {
 	n := &draft{head: d.head, headRaw: d.headRaw, cat: d.cat, cands: d.cands, implied: d.implied,
 		qty: 1, start: m.start, end: m.end, ctx: map[string]bool{}, plural: d.plural}
 	if m.qtySaid {
-		n.qty, n.qtySaid, n.qtyNote = m.qty, true, m.qtyNote
+		n.qty, n.qtySaid, n.qtyNote, n.measure = m.qty, true, m.qtyNote, m.measure
 	}
 	for _, a := range d.attrs {
 		if a.coversHead {
@@ -930,6 +989,37 @@ func (d *draft) sibling(m *draft) *draft {
 }
 
 func (d *draft) category() string { return d.cat }
+
+// productLike reports whether d, a segment with no known product word,
+// names something to buy: words of its own and nothing that qualifies
+// another item (attributes, exclusions, amounts, vague or "usual" words).
+func (d *draft) productLike() bool {
+	if !(d.head == "" && d.content && len(d.unknown) > 0 && !d.vague && !d.usual && len(d.attrs) == 0 &&
+		len(d.negAttrs) == 0 && len(d.diets) == 0 && len(d.terms) == 0 && len(d.money) == 0 &&
+		len(d.numbers) == 0 && len(d.notBrands) == 0 && len(d.prefBrand) == 0) {
+		return false
+	}
+	for _, w := range d.unknown {
+		if !chatWords[w] && !descriptors[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// chatWords are what people add after "and" that is not a thing to buy
+// ("… and please hurry", "… and thanks").
+var chatWords = map[string]bool{"hurry": true, "quick": true, "quickly": true, "fast": true, "asap": true,
+	"thanks": true, "thank": true, "cheers": true, "urgent": true, "urgently": true, "soon": true, "today": true,
+	"tonight": true, "tomorrow": true, "now": true, "cheap": true, "cheaply": true, "done": true, "pay": true,
+	"checkout": true, "rush": true, "fine": true, "good": true, "great": true, "it": true, "that's": true, "all": true}
+
+// bareHeading reports whether d says nothing beyond its product word: no
+// count, attribute, amount, number, brand or narrowing word.
+func (d *draft) bareHeading() bool {
+	return !d.qtySaid && len(d.attrs) == 0 && len(d.negAttrs) == 0 && len(d.money) == 0 && len(d.numbers) == 0 &&
+		len(d.brands) == 0 && len(d.notBrands) == 0 && len(d.require) == 0 && len(d.implied) == 0 && len(d.unknown) == 0
+}
 
 func (d *draft) hasKeyHit(cands []kv) bool {
 	for _, a := range d.attrs {
@@ -953,6 +1043,72 @@ func (d *draft) needsAny(cands []kv) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// measureUnits maps a unit word to its planner unit and the multiplier
+// into it: volume in ml, weight in g, containers counted one by one.
+var measureUnits = map[string]struct {
+	unit string
+	mult int64
+}{
+	"liter": {planner.UnitML, 1000}, "liters": {planner.UnitML, 1000}, "litre": {planner.UnitML, 1000},
+	"litres": {planner.UnitML, 1000}, "l": {planner.UnitML, 1000}, "ml": {planner.UnitML, 1},
+	"milliliters": {planner.UnitML, 1}, "millilitres": {planner.UnitML, 1},
+	"kg": {planner.UnitG, 1000}, "kilo": {planner.UnitG, 1000}, "kilos": {planner.UnitG, 1000},
+	"kilogram": {planner.UnitG, 1000}, "kilograms": {planner.UnitG, 1000}, "g": {planner.UnitG, 1},
+	"grams": {planner.UnitG, 1}, "gram": {planner.UnitG, 1},
+	"bottle": {planner.UnitEach, 1}, "bottles": {planner.UnitEach, 1}, "can": {planner.UnitEach, 1},
+	"cans": {planner.UnitEach, 1}, "carton": {planner.UnitEach, 1}, "cartons": {planner.UnitEach, 1},
+	"jar": {planner.UnitEach, 1}, "jars": {planner.UnitEach, 1}, "tins": {planner.UnitEach, 1},
+}
+
+// readMeasure finds "N <unit> [of]" at the quantity position of a segment
+// (after fillers only): "2 liters of milk", "3 bottles of water", "two
+// cans of cola". A pack size written onto the product ("a 1.8L bottle")
+// is not a measure: it has an article, not a count, before it.
+func readMeasure(toks []token, covered []bool) (*planner.Measure, int, int) {
+	i := 0
+	for i < len(toks) && !covered[i] && (quantityFiller[toks[i].t] || toks[i].t == "of") {
+		i++
+	}
+	if i >= len(toks) || covered[i] {
+		return nil, 0, 0
+	}
+	n, c := tokenNumber(toks, i)
+	if c == 0 || n <= 0 || i+c >= len(toks) || covered[i+c] {
+		return nil, 0, 0
+	}
+	u, ok := measureUnits[toks[i+c].t]
+	if !ok {
+		return nil, 0, 0
+	}
+	end := i + c + 1
+	if end < len(toks) && toks[end].t == "of" && !covered[end] {
+		end++
+	}
+	if end >= len(toks) {
+		return nil, 0, 0 // "2 liters" with nothing after it: not an amount of something
+	}
+	return &planner.Measure{Value: int64(n) * u.mult, Unit: u.unit, Said: rawOf(toks[i : i+c+1])}, i, end
+}
+
+// packedGoods are the categories whose products are often sold in packs
+// of several: a count of their things is a measure.
+var packedGoods = map[string]bool{"groceries": true, "household": true}
+
+// packWords name what is sold as one unit: "two packs of socks" counts
+// packs, not socks.
+var packWords = map[string]bool{"pack": true, "packs": true, "box": true, "boxes": true, "bag": true, "bags": true,
+	"packet": true, "packets": true, "set": true, "sets": true, "case": true, "cases": true, "crate": true,
+	"crates": true, "tray": true, "trays": true, "multipack": true, "multipacks": true}
+
+func countsPacks(toks []token, headStart int) bool {
+	for k := 0; k < headStart && k < len(toks); k++ {
+		if packWords[toks[k].t] || strings.HasSuffix(toks[k].t, "-packs") || strings.HasSuffix(toks[k].t, "-pack") {
+			return true
 		}
 	}
 	return false

@@ -45,6 +45,20 @@
 //     phone number; "my phone number is …" in memory fills a missing phone.
 //   - Request.Answer may hold several replies, one per line, applied in
 //     order to the questions asked (at most maxReplies).
+//   - nothing product-like is dropped: a category word that carries a
+//     value of its own ("China Unicom top-up 50") is an item, not a
+//     heading, and unknown words after "and" ("… and kombucha") are an
+//     item searched by those words (the title must have them).
+//   - the product word constrains the type: when the catalog has no type
+//     value for it but uses it in longer types ("jacket": "rain jacket",
+//     "down jacket"), the title must say it. The category's own wording
+//     ("phone top-up", "mobile recharge") never becomes a RequireTerm.
+//   - an amount in units ("2 liters of", "3 bottles of", "a dozen", "20
+//     eggs" for groceries and household goods) is a planner.Measure in
+//     Intent.Extra (Intent.ItemMeasure); the runtime matches it against
+//     the products' packs. "2 packs of …" counts packs, not a measure.
+//   - MaxRequestBytes bounds the request; a runtime should check it before
+//     it opens a session.
 package offline
 
 import (
@@ -116,11 +130,13 @@ func New(cfg Config) *Planner {
 // Name implements planner.Planner.
 func (p *Planner) Name() string { return Name }
 
-// maxText bounds the request text the planner reads; maxReplies the
-// clarification replies it applies (a conversation, not a script).
+// MaxRequestBytes bounds the request text (and the answer) the planner
+// reads; Understand refuses a longer one. A runtime should refuse such a
+// request before it opens a session or calls a merchant. maxReplies bounds
+// the clarification replies applied (a conversation, not a script).
 const (
-	maxText    = 4000
-	maxReplies = 10
+	MaxRequestBytes = 4000
+	maxReplies      = 10
 )
 
 // Understand implements planner.Planner: it turns req into an Intent, or an
@@ -130,11 +146,11 @@ func (p *Planner) Understand(ctx context.Context, req planner.Request) (planner.
 	if err := ctx.Err(); err != nil {
 		return planner.Intent{}, err
 	}
-	if len(req.Text) > maxText {
-		return planner.Intent{}, fmt.Errorf("request text: %d bytes, more than the %d the offline planner reads", len(req.Text), maxText)
+	if len(req.Text) > MaxRequestBytes {
+		return planner.Intent{}, fmt.Errorf("request text: %d bytes, more than the %d the offline planner reads", len(req.Text), MaxRequestBytes)
 	}
-	if len(req.Answer) > maxText {
-		return planner.Intent{}, fmt.Errorf("answer: %d bytes, more than the %d the offline planner reads", len(req.Answer), maxText)
+	if len(req.Answer) > MaxRequestBytes {
+		return planner.Intent{}, fmt.Errorf("answer: %d bytes, more than the %d the offline planner reads", len(req.Answer), MaxRequestBytes)
 	}
 	x := p.cache.get(req.Vocabulary, p.catKeys)
 	facts := parseMemory(req.Memory, x)

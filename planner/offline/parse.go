@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
 )
 
@@ -94,6 +95,7 @@ type draft struct {
 	money     []moneyHit
 	numbers   []string // bare numbers after the head (top-up amounts)
 	unitMax   *skills.Money
+	measure   *planner.Measure // "2 liters", "a dozen", "3 bottles": matched against packs at run time
 	start     int
 	end       int
 	plural    bool

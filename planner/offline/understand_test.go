@@ -3,6 +3,7 @@ package offline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -28,6 +29,8 @@ type wantItem struct {
 	prefBr   []string
 	fit      string
 	require  []string // each must be in RequireTerms
+	notReq   []string // each must NOT be in RequireTerms
+	measure  string   // Measure as "2000 ml" ("-": none)
 }
 
 type want struct {
@@ -174,6 +177,20 @@ func check(t *testing.T, in planner.Intent, w want) {
 		for _, r := range wi.require {
 			if !contains(it.RequireTerms, r) {
 				t.Errorf("items[%d].require_terms %q lacks %q", i, it.RequireTerms, r)
+			}
+		}
+		for _, r := range wi.notReq {
+			if contains(it.RequireTerms, r) {
+				t.Errorf("items[%d].require_terms %q must not hold %q", i, it.RequireTerms, r)
+			}
+		}
+		if wi.measure != "" {
+			got := "-"
+			if m, ok := in.ItemMeasure(i); ok {
+				got = fmt.Sprintf("%d %s", m.Value, m.Unit)
+			}
+			if got != wi.measure {
+				t.Errorf("items[%d].measure %s, want %s", i, got, wi.measure)
 			}
 		}
 		if wi.fit != "" && !strings.Contains(it.Fit, wi.fit) {
@@ -460,6 +477,45 @@ var phrasings = []phrasing{
 	{name: "nothing from merchant", text: "nothing from megamart please; 2 cans of cola", want: want{deny: []string{"megamart"}, items: one(wantItem{qty: 2})}},
 	{name: "by tomorrow is fastest", text: "a down jacket, heavy warmth, size M, under 800 yuan in total, deliver by tomorrow", want: want{sort: "fastest", budget: "800.00 CNY", items: one(wantItem{attrs: map[string]string{"warmth": "heavy", "size": "m", "type": "down jacket"}})}},
 	{name: "answer wrong option repeats", text: "a case", answer: "blue", want: want{clarify: "phone case"}},
+
+	// QA regressions (wave 2)
+	// 1: a top-up named first is an item, not a heading; nothing is dropped
+	{name: "qa1 top-up then latte", text: "China Unicom top-up 50 and a large oat latte", want: want{items: []wantItem{
+		{cat: "topup", attrs: map[string]string{"carrier": "china unicom", "amount": "50"}},
+		{cat: "coffee", attrs: map[string]string{"drink": "latte", "milk": "oat", "size": "large"}}}}},
+	{name: "qa1 latte then top-up", text: "a large oat latte and China Unicom top-up 50", want: want{items: []wantItem{
+		{cat: "coffee", attrs: map[string]string{"drink": "latte"}},
+		{cat: "topup", attrs: map[string]string{"carrier": "china unicom", "amount": "50"}}}}},
+	{name: "qa1 electricity bill then milk", text: "electricity bill 100 and 2 liters of milk", want: want{items: []wantItem{
+		{cat: "topup", attrs: map[string]string{"utility": "electricity", "amount": "100"}},
+		{cat: "groceries", attrs: map[string]string{"type": "milk"}, measure: "2000 ml"}}}},
+	{name: "qa1 a bare category word is still a heading", text: "groceries: milk and eggs", want: want{nItems: 2}},
+	{name: "qa1 guard: an unknown thing after and is an item", text: "a large oat latte and kombucha", want: want{items: []wantItem{
+		{cat: "coffee", attrs: map[string]string{"drink": "latte"}},
+		{cat: "-", query: "kombucha", require: []string{"kombucha"}}}}},
+	{name: "qa1 guard: chat after and is not an item", text: "a large oat latte and please hurry", want: want{nItems: 1}},
+	// 2: units are measures, matched against packs at run time
+	{name: "qa2 dozen eggs", text: "a dozen eggs", want: want{items: one(wantItem{attrs: map[string]string{"type": "eggs"}, measure: "12 each"})}},
+	{name: "qa2 half a dozen", text: "half a dozen eggs", want: want{items: one(wantItem{measure: "6 each", qty: 6})}},
+	{name: "qa2 bottles of water", text: "3 bottles of water", want: want{items: one(wantItem{attrs: map[string]string{"type": "water"}, measure: "3 each", qty: 3})}},
+	{name: "qa2 liters of milk", text: "2 liters of milk", want: want{items: one(wantItem{attrs: map[string]string{"type": "milk"}, measure: "2000 ml", noAttrs: []string{"capacity", "pack"}})}},
+	{name: "qa2 grams", text: "500 grams of spinach", want: want{items: one(wantItem{measure: "500 g"})}},
+	{name: "qa2 counted eggs", text: "20 eggs", want: want{items: one(wantItem{measure: "20 each", qty: 20})}},
+	{name: "qa2 packs are not a measure", text: "Two packs of grey merino hiking socks, size M", want: want{items: one(wantItem{qty: 2, measure: "-"})}},
+	{name: "qa2 a pack size on the product is not a measure", text: "a 1.8L bottle of Arawana peanut oil", want: want{items: one(wantItem{qty: 1, measure: "-", attrs: map[string]string{"pack": "1.8l"}})}},
+	{name: "qa2 six-packs", text: "Two 6-packs of Coca-Cola", want: want{items: one(wantItem{qty: 2, measure: "-"})}},
+	// 3: the product word constrains the type
+	{name: "qa3 travel jacket", text: "a travel jacket size M not from megamart", want: want{deny: []string{"megamart"}, items: one(wantItem{
+		cat: "apparel", attrs: map[string]string{"size": "m", "travel": "yes"}, require: []string{"jacket"}})}},
+	{name: "qa3 a word no type uses stays search text", text: "two cans of coke", want: want{items: one(wantItem{notReq: []string{"coke"}, measure: "2 each"})}},
+	// 4: a category's own wording is not a title requirement
+	{name: "qa4 phone top-up", text: "China Mobile phone top-up 100 yuan", want: want{items: one(wantItem{
+		cat: "topup", attrs: map[string]string{"carrier": "china mobile", "amount": "100"}, notReq: []string{"phone"}})}},
+	{name: "qa4 mobile recharge", text: "China Telecom mobile recharge 50", want: want{items: one(wantItem{
+		cat: "topup", attrs: map[string]string{"carrier": "china telecom", "amount": "50"}, notReq: []string{"mobile"}})}},
+	// 5: sort preferences reach the intent (the runtime honours them)
+	{name: "qa5 best rated", text: "a 65W charger, best rated", want: want{sort: "rating"}},
+	{name: "qa5 fastest delivery", text: "a 65W charger, fastest delivery", want: want{sort: "fastest"}},
 }
 
 func TestUnderstandPhrasings(t *testing.T) {

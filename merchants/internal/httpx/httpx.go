@@ -5,6 +5,7 @@ package httpx
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -110,6 +111,13 @@ func jsonParam(err error) string {
 // response again with Idempotent-Replayed: true. Keys are scoped to the
 // request path. 5xx responses are not remembered, so a retry after a
 // temporary failure runs again. Non-POST requests pass through.
+//
+// The handler runs to completion even when the client goes away: it gets
+// the request's context without its cancellation (values are kept), so a
+// state change that started is finished and its real status and body are
+// stored for the replay. A handler that writes nothing is never stored (the
+// key is released and the client gets a 500), so a replay can only return
+// a response the handler actually wrote.
 type Idempotency struct {
 	mu sync.Mutex
 	m  map[string]*idemEntry
@@ -181,6 +189,9 @@ func (s *Idempotency) Wrap(next http.Handler) http.Handler {
 		s.mu.Unlock()
 
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		// Detach from the client: a disconnect must not abort (or half-do)
+		// the work this key now stands for.
+		r = r.WithContext(context.WithoutCancel(r.Context()))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		func() {
 			defer func() {
@@ -188,7 +199,7 @@ func (s *Idempotency) Wrap(next http.Handler) http.Handler {
 					slog.Error("handler panic", "path", r.URL.Path, "panic", p)
 					rec.header = http.Header{}
 					rec.body.Reset()
-					rec.status = http.StatusInternalServerError
+					rec.status, rec.wroteHeader = http.StatusInternalServerError, true
 					b, _ := json.Marshal(acp.Error{Type: acp.ErrTypeProcessingError, Code: "internal_error", Message: "internal error"})
 					rec.header.Set("Content-Type", "application/json")
 					rec.body.Write(b)
@@ -196,6 +207,15 @@ func (s *Idempotency) Wrap(next http.Handler) http.Handler {
 			}()
 			next.ServeHTTP(rec, r)
 		}()
+		if !rec.wroteHeader {
+			slog.Error("handler wrote no response", "path", r.URL.Path)
+			rec.header = http.Header{}
+			rec.body.Reset()
+			rec.status = http.StatusInternalServerError
+			b, _ := json.Marshal(acp.Error{Type: acp.ErrTypeProcessingError, Code: "internal_error", Message: "the server produced no response; retry with the same Idempotency-Key"})
+			rec.header.Set("Content-Type", "application/json")
+			rec.body.Write(b)
+		}
 		rec.header.Set(acp.HeaderIdempotencyKey, key)
 
 		s.mu.Lock()
