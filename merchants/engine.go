@@ -665,6 +665,33 @@ func (e *Engine) Complete(ctx context.Context, id string, pay Payment) (*Session
 	return snapshot(s), nil
 }
 
+// Review re-checks an open session's prices and stock the way Complete does
+// before it charges — the price_change and out_of_stock_at_checkout faults
+// fire here exactly as they would there, once each — but makes no payment
+// attempt. It returns the updated session: moved prices are taken over and
+// reported (warning price_change plus error invalid, as Complete reports
+// them), stock that ran out makes it not ready (out_of_stock). A Complete
+// after a Review charges the reviewed totals unless something moved again.
+//
+// A storefront calls it when the shopper opens the checkout page, so the
+// page shows what placing the order will charge. The ACP API has no review
+// call: there Complete re-checks (ACP's update and complete are the only
+// places a session changes).
+func (e *Engine) Review(_ context.Context, id string) (*Session, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.open(s); err != nil {
+		return nil, err
+	}
+	e.checkoutFaults(s)
+	e.requote(s)
+	return snapshot(s), nil
+}
+
 // checkoutFaults fires the price_change and out_of_stock_at_checkout faults
 // (each once) when the session holds their SKU. Caller holds e.mu.
 func (e *Engine) checkoutFaults(s *session) {

@@ -689,30 +689,11 @@ func (s *Shop) cartEmpty(w http.ResponseWriter, r *http.Request) {
 }
 
 // review brings an open session up to date before the shopper pays: the
-// merchant re-checks prices and stock the way its checkout does, so a price
-// that moved since the cart (the price_change fault) or stock that ran out
-// shows on the checkout page.
-//
-// The engine re-checks only inside Complete, so review calls Complete with
-// a token the payment network never issued: when a price or stock moved,
-// the engine returns the repriced session without trying to charge; when
-// nothing moved, the network declines the unknown token and nothing is
-// captured either way. (A side-effect-free Engine.Review would do this
-// directly; see the package README.)
+// merchant re-checks prices and stock the way its checkout does
+// (Engine.Review, no payment attempt), so a price that moved since the cart
+// (the price_change fault) or stock that ran out shows on the checkout page.
 func (s *Shop) review(ctx context.Context, ses *merchants.Session) (*merchants.Session, error) {
-	out, err := s.e.Complete(ctx, ses.ID, merchants.Payment{Token: "vt_review_" + randomToken()})
-	if err != nil {
-		return nil, err
-	}
-	// The decline of the review token is not the shopper's business.
-	msgs := out.Messages[:0]
-	for _, m := range out.Messages {
-		if m.Code != "payment_declined" {
-			msgs = append(msgs, m)
-		}
-	}
-	out.Messages = msgs
-	return out, nil
+	return s.e.Review(ctx, ses.ID)
 }
 
 type checkoutForm struct {

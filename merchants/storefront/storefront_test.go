@@ -5,10 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -301,4 +303,87 @@ merchants:
 	defer r.Close()
 	st, body := newShopper(t, r.Merchant("flaky").ShopURL).get("/")
 	must(t, st, body, http.StatusServiceUnavailable, "Temporarily unavailable")
+}
+
+// attemptCounter is the payment network, counting every capture attempt.
+type attemptCounter struct {
+	*paynet.Network
+	mu       sync.Mutex
+	attempts int
+}
+
+func (a *attemptCounter) Capture(ctx context.Context, req paynet.CaptureRequest) (*paynet.Capture, error) {
+	a.mu.Lock()
+	a.attempts++
+	a.mu.Unlock()
+	return a.Network.Capture(ctx, req)
+}
+
+func (a *attemptCounter) count() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.attempts
+}
+
+// Opening the checkout page re-checks prices and stock (Engine.Review)
+// without any payment attempt; placing the order is the one attempt.
+func TestCheckoutPageMakesNoPaymentAttempt(t *testing.T) {
+	w, err := merchants.LoadWorldFile("testdata/world.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := &attemptCounter{Network: paynet.New(paynet.Config{})}
+	e, err := merchants.NewEngine(merchants.EngineConfig{Currency: w.Currency, Merchant: w.Merchant("tricky"), Payments: net})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop, err := storefront.New(storefront.Config{Engine: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(shop)
+	defer srv.Close()
+	s := newShopper(t, srv.URL+"/shop")
+	st, body := s.post("/cart/add", url.Values{"sku": {"TR-TEE-M-BLK"}})
+	must(t, st, body, 200, `id="total">¥70.00`)
+	for range 2 { // the price moves once, on the first review
+		st, body = s.get("/checkout")
+		must(t, st, body, 200, `id="checkout-total">¥110.00`, `id="place-order"`)
+	}
+	if n := net.count(); n != 0 {
+		t.Fatalf("opening the checkout page made %d payment attempts", n)
+	}
+	ref := find(t, body, `id="checkout-ref">([^<]+)<`)
+	resp, err := net.Delegate(context.Background(), paynet.NewDelegateRequest("tricky", ref, skills.M(11000, "CNY"), time.Now().Add(time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, body = s.post("/checkout", checkoutForm(resp.ID, "11000"))
+	must(t, st, body, 200, "Thank you for your order", `id="order-total">¥110.00`)
+	if n := net.count(); n != 1 || net.Net()["tricky"] != 11000 {
+		t.Fatalf("%d payment attempts, net %v", n, net.Net())
+	}
+}
+
+// A merchant without a payment processor still shows its checkout page.
+func TestCheckoutPageWithoutProcessor(t *testing.T) {
+	w, err := merchants.LoadWorldFile("testdata/world.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := merchants.NewEngine(merchants.EngineConfig{Currency: w.Currency, Merchant: w.Merchant("corner")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop, err := storefront.New(storefront.Config{Engine: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(shop)
+	defer srv.Close()
+	s := newShopper(t, srv.URL+"/shop")
+	st, body := s.post("/cart/add", url.Values{"sku": {"CC-CROISSANT"}})
+	must(t, st, body, 200, "Butter Croissant")
+	st, body = s.get("/checkout")
+	must(t, st, body, 200, `id="checkout-total">¥15.90`, `id="place-order"`)
 }

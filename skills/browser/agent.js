@@ -326,12 +326,13 @@
     return out;
   }
   function vocabulary() {
-    var out = { categories: [], brands: [], attributes: {} };
+    var out = { categories: [], brands: [], attributes: {}, category_urls: {} };
     arr(document.querySelectorAll('a[href]')).forEach(function (a) {
       var u;
       try { u = new URL(a.href); } catch (e) { return; }
       u.searchParams.forEach(function (v, k) {
         if (!v) return;
+        if (k === 'category' && !out.category_urls[v]) out.category_urls[v] = a.href;
         if (k === 'category' && out.categories.indexOf(v) < 0) out.categories.push(v);
         else if (k === 'brand' && out.brands.indexOf(v) < 0) out.brands.push(v);
         else if (k.indexOf('attr.') === 0) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -213,8 +214,12 @@ func TestPurchaseInfoRefund(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if skus(q.Lines) != "CC-CROISSANT×2" || q.Subtotal.Minor != 1980 || q.Shipping.Minor != 600 || q.Total.Minor != 2580 || q.Status != skills.StatusReady {
+	if skus(q.Lines) != "CC-CROISSANT×2" || q.Subtotal.Minor != 1980 || q.Shipping.Minor != 600 || q.Total.Minor != 2580 {
 		t.Fatalf("quote %+v", q)
+	}
+	// Priced, but not payable before the checkout form's address is known.
+	if q.Status != skills.StatusNotReady || len(q.Messages) != 1 || q.Messages[0].Code != "missing" || q.Messages[0].Param != "address" {
+		t.Fatalf("quote without an address: %s %+v", q.Status, q.Messages)
 	}
 	eq, err := w.r.Engine("corner").GetSession(ctx, q.ID)
 	if err != nil || eq.Totals.Total.Minor != q.Total.Minor {
@@ -437,8 +442,8 @@ func TestInjectedInstructionIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if skus(q.Lines) != "TR-MUG×1" || q.Total.Minor != 3800 {
-		t.Fatalf("quote %s %s", skus(q.Lines), q.Total)
+	if skus(q.Lines) != "TR-MUG×1" || q.Total.Minor != 3800 || q.Status != skills.StatusReady {
+		t.Fatalf("quote %s %s %s", skus(q.Lines), q.Total, q.Status)
 	}
 	// No address at completion: the one given with the quote is used.
 	o, err := m.Complete(ctx, skills.CompleteRequest{QuoteID: q.ID, Credential: w.token(t, "tricky", q)})
@@ -463,6 +468,12 @@ func TestGenericProfileOnUnknownStorefront(t *testing.T) {
 	if info.Shipping.Fee.Minor != 500 || info.Shipping.FreeOver == nil || info.Shipping.FreeOver.Minor != 5000 || info.Shipping.ETADays != 2 ||
 		len(info.Coupons) != 1 || info.Coupons[0].Code != "BIG10" || info.Coupons[0].MinSpend.Minor != 8000 {
 		t.Fatalf("info %+v", info)
+	}
+	// Its home page links only the aisles: the vocabulary comes from the
+	// aisles' listings.
+	if strings.Join(info.Categories, ",") != "bakery,coffee" || strings.Join(info.Brands, ",") != "Corner" ||
+		strings.Join(info.Attributes["milk"], ",") != "dairy,oat" || strings.Join(info.Attributes["size"], ",") != "large,medium" || len(info.Attributes) != 2 {
+		t.Fatalf("vocabulary %v %v %v", info.Categories, info.Brands, info.Attributes)
 	}
 	ps, err := m.Search(ctx, skills.Query{Text: "latte", Attributes: map[string]string{"size": "large"}})
 	if err != nil {
@@ -540,11 +551,11 @@ func BenchmarkWebPurchase(b *testing.B) {
 	before := m.Stats()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		q, err := m.Quote(ctx, skills.QuoteRequest{Lines: []skills.LineRequest{{SKU: "CC-CROISSANT", Quantity: 1}}})
+		q, err := m.Quote(ctx, skills.QuoteRequest{Lines: []skills.LineRequest{{SKU: "CC-CROISSANT", Quantity: 1}}, Address: office})
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := m.Complete(ctx, skills.CompleteRequest{QuoteID: q.ID, Credential: w.token(b, "corner", q), Address: office}); err != nil {
+		if _, err := m.Complete(ctx, skills.CompleteRequest{QuoteID: q.ID, Credential: w.token(b, "corner", q)}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -601,5 +612,43 @@ func TestGenericProfileOnClassicTheme(t *testing.T) {
 	_, err = tm.Complete(ctx, skills.CompleteRequest{QuoteID: q.ID, Credential: w.token(t, "tricky", q), Address: office})
 	if !errors.Is(err, skills.ErrQuoteChanged) {
 		t.Fatalf("price change: %v", err)
+	}
+}
+
+// An address the checkout form would refuse fails the quote, naming the
+// field, before any browser work: no Chromium is needed to find out (the
+// browser here points at a binary that does not exist), so a caller learns
+// it before it reserves money for the cart.
+func TestIncompleteAddressRefusedAtQuote(t *testing.T) {
+	b := browser.NewBrowser(browser.BrowserConfig{ExecPath: filepath.Join(t.TempDir(), "no-chromium")})
+	defer b.Close()
+	m, err := browser.New(browser.Config{ID: "corner", BaseURL: "http://127.0.0.1:1/shop/", Currency: "CNY", Browser: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := []skills.LineRequest{{SKU: "CC-CROISSANT", Quantity: 1}}
+	for _, c := range []struct {
+		field string
+		edit  func(a *skills.Address)
+	}{
+		{"name", func(a *skills.Address) { a.Name = " " }},
+		{"line1", func(a *skills.Address) { a.Line1 = "" }},
+		{"city", func(a *skills.Address) { a.City = "" }},
+		{"postal_code", func(a *skills.Address) { a.PostalCode = "" }},
+		{"country", func(a *skills.Address) { a.Country = "" }},
+		{"phone", func(a *skills.Address) { a.Phone = "" }},
+		{"line2", func(a *skills.Address) { a.Line2 = "Floor 3\nRoom 301" }},
+	} {
+		a := *office
+		c.edit(&a)
+		_, err := m.Quote(context.Background(), skills.QuoteRequest{Lines: lines, Address: &a, IdempotencyKey: "q-" + c.field})
+		if !errors.Is(err, skills.ErrInvalid) || !strings.Contains(err.Error(), "address."+c.field+":") {
+			t.Errorf("%s: %v", c.field, err)
+		}
+	}
+	// A complete address gets as far as the browser.
+	_, err = m.Quote(context.Background(), skills.QuoteRequest{Lines: lines, Address: office})
+	if err == nil || errors.Is(err, skills.ErrInvalid) || !strings.Contains(err.Error(), "chromium not found") {
+		t.Fatalf("complete address: %v", err)
 	}
 }

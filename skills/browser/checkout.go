@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,27 @@ func validLines(lines []skills.LineRequest) (map[string]int, []string, error) {
 	return want, order, nil
 }
 
+// addressFieldNames are the address fields a storefront's checkout form
+// requires (skills.Address JSON names).
+var addressFieldNames = []string{"name", "line1", "city", "postal_code", "country", "phone"}
+
+// checkAddress says which field a storefront's checkout form would refuse.
+func checkAddress(a *skills.Address) error {
+	vals := []string{a.Name, a.Line1, a.City, a.PostalCode, a.Country, a.Phone}
+	for i, v := range vals {
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("%w: address.%s: required by the storefront's checkout form", skills.ErrInvalid, addressFieldNames[i])
+		}
+	}
+	names := slices.Concat(addressFieldNames, []string{"line2", "region", "email"})
+	for i, v := range append(vals, a.Line2, a.Region, a.Email) {
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return fmt.Errorf("%w: address.%s: a checkout form field holds one line of text", skills.ErrInvalid, names[i])
+		}
+	}
+	return nil
+}
+
 // Quote fills the storefront's cart with exactly the requested lines (a
 // new tab and cart for a new quote; the session's tab for an update):
 // products are added from their pages with their options chosen, extras
@@ -59,6 +81,14 @@ func (m *Merchant) Quote(ctx context.Context, req skills.QuoteRequest) (*skills.
 		m.mu.Unlock()
 		if q != nil {
 			return copyQuote(q), nil
+		}
+	}
+	// The checkout form's address fields are checked before anything is
+	// put in a cart, so a caller learns at quote time, before it reserves
+	// money, that this checkout cannot be completed with its address.
+	if req.Address != nil {
+		if err := checkAddress(req.Address); err != nil {
+			return nil, err
 		}
 	}
 	var s *session
@@ -87,11 +117,18 @@ func (m *Merchant) Quote(ctx context.Context, req skills.QuoteRequest) (*skills.
 	if req.QuoteID != "" && q.ID != req.QuoteID {
 		return nil, p.fail("read the cart", "reference", fmt.Errorf("the cart now has reference %s, not %s (the storefront started a new cart)", q.ID, req.QuoteID))
 	}
-	s.quote = copyQuote(q)
 	if req.Address != nil {
 		a := *req.Address
 		s.addr = &a
 	}
+	if s.addr == nil {
+		// Priced, but not payable yet: the checkout form needs an address
+		// (the caller may still give one at completion).
+		q.Status = skills.StatusNotReady
+		q.Messages = append(q.Messages, skills.Message{Type: "error", Code: "missing", Param: "address",
+			Text: "the storefront's checkout needs a delivery address (" + strings.Join(addressFieldNames, ", ") + "); give one with the quote or at completion"})
+	}
+	s.quote = copyQuote(q)
 	if s.dir == "" {
 		s.dir = m.evidenceDir(ctx, q.ID)
 	}
@@ -442,10 +479,8 @@ func (m *Merchant) Complete(ctx context.Context, req skills.CompleteRequest) (*s
 	if a == nil {
 		return nil, fmt.Errorf("%w: address: a web checkout needs a delivery address (in the complete or the quote request)", skills.ErrInvalid)
 	}
-	for _, f := range []struct{ name, v string }{{"name", a.Name}, {"line1", a.Line1}, {"city", a.City}, {"postal_code", a.PostalCode}, {"country", a.Country}, {"phone", a.Phone}} {
-		if strings.TrimSpace(f.v) == "" {
-			return nil, fmt.Errorf("%w: address.%s: required by the storefront's checkout form", skills.ErrInvalid, f.name)
-		}
+	if err := checkAddress(a); err != nil {
+		return nil, err
 	}
 	p, cancel := m.page(ctx, s.ctx, 20)
 	defer cancel()

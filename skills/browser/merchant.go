@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -218,11 +219,20 @@ type vocabPage struct {
 	Categories []string            `json:"categories"`
 	Brands     []string            `json:"brands"`
 	Attributes map[string][]string `json:"attributes"`
+	// CategoryURLs are the home page's links to each category's listing.
+	CategoryURLs map[string]string `json:"category_urls"`
 }
 
+// maxVocabPages bounds the category listings Info reads when the home page
+// links no attribute values.
+const maxVocabPages = 12
+
 // Info reads the storefront's delivery rules and promotion codes from its
-// info page and the catalog's vocabulary from its home page's links. The
-// result is cached for Config.InfoTTL.
+// info page and the catalog's vocabulary from its home page's links; a
+// home page that links categories but no brands or attribute values (many
+// shops list only aisles there) has the vocabulary read from the spec
+// lists of its category listings instead. The result is cached for
+// Config.InfoTTL.
 func (m *Merchant) Info(ctx context.Context) (skills.MerchantInfo, error) {
 	defer m.track()()
 	m.mu.Lock()
@@ -232,7 +242,7 @@ func (m *Merchant) Info(ctx context.Context) (skills.MerchantInfo, error) {
 		return in, nil
 	}
 	m.mu.Unlock()
-	p, done, err := m.scratch(ctx, 4)
+	p, done, err := m.scratch(ctx, 4+maxVocabPages)
 	if err != nil {
 		return skills.MerchantInfo{}, err
 	}
@@ -244,6 +254,11 @@ func (m *Merchant) Info(ctx context.Context) (skills.MerchantInfo, error) {
 	var voc vocabPage
 	if _, err := p.eval("vocabulary", nil, &voc); err != nil {
 		return info, p.fail("read catalog links", "", err)
+	}
+	if len(voc.Attributes) == 0 && len(voc.Brands) == 0 && len(voc.CategoryURLs) > 0 {
+		if err := m.vocabFromListings(p, &voc); err != nil {
+			return info, err
+		}
 	}
 	info.Categories, info.Brands, info.Attributes = voc.Categories, voc.Brands, voc.Attributes
 	infoURL := ""
@@ -298,6 +313,69 @@ func (m *Merchant) Info(ctx context.Context) (skills.MerchantInfo, error) {
 	m.info, m.infoAt = &info, time.Now()
 	m.mu.Unlock()
 	return info, nil
+}
+
+// vocabFromListings reads brands and attribute values from the spec lists
+// of the category listings the home page links (at most maxVocabPages). A
+// listing that does not load is skipped: the vocabulary only helps the
+// planner read a request, it decides nothing. A canceled or timed-out
+// operation is an error.
+func (m *Merchant) vocabFromListings(p *page, voc *vocabPage) error {
+	brands := map[string]bool{}
+	attrs := map[string]map[string]bool{}
+	cats := append([]string(nil), voc.Categories...)
+	sort.Strings(cats)
+	if len(cats) > maxVocabPages {
+		cats = cats[:maxVocabPages]
+	}
+	for _, c := range cats {
+		u := voc.CategoryURLs[c]
+		if u == "" {
+			continue
+		}
+		if _, err := p.goTo("open the "+c+" listing", u); err != nil {
+			if p.ctx.Err() != nil {
+				return err
+			}
+			m.log.Warn("catalog vocabulary: listing skipped", "category", c, "err", err)
+			continue
+		}
+		var res struct {
+			Results []resultItem `json:"results"`
+		}
+		if _, err := p.eval("results", nil, &res); err != nil {
+			return p.fail("read the "+c+" listing", "result", err)
+		}
+		for _, r := range res.Results {
+			for k, v := range r.Specs {
+				switch {
+				case v == "":
+				case k == "brand":
+					brands[v] = true
+				case !specKeys[k] && k != "":
+					if attrs[k] == nil {
+						attrs[k] = map[string]bool{}
+					}
+					attrs[k][v] = true
+				}
+			}
+		}
+	}
+	voc.Brands = sortedSet(brands)
+	voc.Attributes = map[string][]string{}
+	for k, vs := range attrs {
+		voc.Attributes[k] = sortedSet(vs)
+	}
+	return nil
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ---- Search ----
