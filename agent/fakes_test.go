@@ -117,6 +117,7 @@ type fakeMerchant struct {
 	oosAt     map[string]bool         // sku → runs out at completion (reported by line, as ACP does)
 	sessionOf []string                // skills.SessionFrom of every Quote and Complete call
 	evidence  bool                    // keeps evidence of quotes and orders (skills.EvidenceSource)
+	notReady  []skills.Message        // new carts come back not ready for payment, saying these
 }
 
 func newMerchant(id string, net *fakeNet, ship skills.Shipping, coupons []skills.Coupon, products ...skills.Product) *fakeMerchant {
@@ -241,6 +242,10 @@ func (m *fakeMerchant) Quote(ctx context.Context, req skills.QuoteRequest) (*ski
 		q = &skills.Quote{ID: fmt.Sprintf("cs_%s_%d", m.info.ID, m.seq), Merchant: m.info.ID}
 		if err := m.price(q, req.Lines, req.Coupon, true); err != nil {
 			return nil, err
+		}
+		if len(m.notReady) > 0 {
+			q.Status = skills.StatusNotReady
+			q.Messages = append([]skills.Message(nil), m.notReady...)
 		}
 		m.sessions[q.ID] = q
 	} else {

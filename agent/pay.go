@@ -411,8 +411,9 @@ func (r *run) quote(ctx context.Context, co *checkout) (ok bool, note string, er
 		}
 	}
 	if same && q.Status != skills.StatusReady {
-		s.Facts[co.Merchant] = fact{Excluded: fmt.Sprintf("quote status %q", q.Status)}
-		r.explain("%s's quote is %q, not ready for payment", co.Merchant, q.Status)
+		why := quoteMessages(q)
+		s.Facts[co.Merchant] = fact{Excluded: fmt.Sprintf("quote status %q", q.Status) + colonIf(why)}
+		r.explain("%s's quote is %q, not ready for payment%s", co.Merchant, q.Status, colonIf(why))
 		same = false
 	}
 	if same && q.Total.Currency == co.Predicted.Total.Currency && q.Total.Minor > co.Predicted.Total.Minor {
@@ -429,6 +430,45 @@ func (r *run) quote(ctx context.Context, co *checkout) (ok bool, note string, er
 	}
 	co.State = coQuoted
 	return true, fmt.Sprintf("%s: %s", co.Merchant, q.Total), nil
+}
+
+// quoteMessages is what the merchant said about a quote, for a person:
+// each message's text with its code and, when it names a field, what is
+// missing ("the checkout needs a delivery address (missing: address)").
+func quoteMessages(q *skills.Quote) string {
+	var out []string
+	for _, m := range q.Messages {
+		text := strings.TrimSpace(m.Text)
+		var tags []string
+		switch {
+		case m.Code == "missing" && m.Param != "":
+			tags = append(tags, "missing: "+m.Param)
+		case m.Code != "" && m.Param != "":
+			tags = append(tags, m.Code+": "+m.Param)
+		case m.Code != "":
+			tags = append(tags, m.Code)
+		}
+		if text == "" && len(tags) == 0 {
+			continue
+		}
+		if text == "" {
+			out = append(out, tags[0])
+			continue
+		}
+		if len(tags) > 0 {
+			text += " (" + tags[0] + ")"
+		}
+		out = append(out, text)
+	}
+	return strings.Join(out, "; ")
+}
+
+// colonIf is ": s", or nothing when s is empty.
+func colonIf(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
 }
 
 // unrequested lists quote lines the runtime did not ask for (pre-selected

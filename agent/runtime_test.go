@@ -339,3 +339,25 @@ func indexOf(s []string, v string) int {
 	}
 	return -1
 }
+
+// A quote that is not ready for payment is explained with what the merchant
+// said (a storefront that needs a delivery address), not only its status.
+func TestNotReadyQuoteExplainsTheMerchantsMessages(t *testing.T) {
+	_, brew, _ := coffeeWorld()
+	brew.notReady = []skills.Message{
+		{Type: "error", Code: "missing", Param: "address", Text: "the checkout needs a delivery address"},
+		{Type: "warning", Code: "coupon_invalid", Text: "SAVE5 has expired"},
+	}
+	e := newEnv(t, 100, brew)
+	e.planner = &fixedPlanner{intent: latteIntent(2, 40)}
+	res := run(t, e.agent(), agent.Request{})
+	if res.Status == agent.StatusBought || brew.orderCount() != 0 {
+		t.Fatalf("paid a quote that was not ready: %s", res.Status)
+	}
+	got := explanation(res)
+	for _, want := range []string{`not_ready_for_payment`, "the checkout needs a delivery address (missing: address)", "SAVE5 has expired (coupon_invalid)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -179,6 +179,11 @@ func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cf
 		}
 	}
 	code := 0
+	if (*minComp >= 0 || *maxWrong >= 0) && rep.Overall.Runs == 0 {
+		// every run was skipped: a suite that ran nothing passes no gate
+		fmt.Fprintf(stderr, "eval: no run was graded (%d skipped: %s)\n", rep.Overall.Skipped, strings.Join(rep.Overall.SkipReasons, "; "))
+		code = 1
+	}
 	if *minComp >= 0 && rep.Overall.CompletionRate < *minComp {
 		fmt.Fprintf(stderr, "eval: completion %s is below --min-completion %s\n", pct(rep.Overall.CompletionRate), pct(*minComp))
 		code = 1

@@ -45,6 +45,8 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"join": strings.Join,
 	"rowclass": func(r Run) string {
 		switch {
+		case r.Skipped:
+			return "skip"
 		case r.Score.WrongPurchase:
 			return "wrong"
 		case !r.Score.Completed:
@@ -53,6 +55,9 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 		return "ok"
 	},
 	"findings": func(r Run) []string {
+		if r.Skipped {
+			return []string{"skipped: " + r.SkipReason}
+		}
 		return findingStrings(append(append([]Finding(nil), r.Score.Wrong...), r.Score.Failures...))
 	},
 }).Parse(`<!doctype html>
@@ -64,7 +69,7 @@ h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}
 th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f5f5f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.wrong td{background:#fde8e8}tr.fail td{background:#fff6e0}
+tr.wrong td{background:#fde8e8}tr.fail td{background:#fff6e0}tr.skip td{color:#888}
 .kpi{display:flex;gap:1em;flex-wrap:wrap}.kpi div{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:9em}
 .kpi b{display:block;font-size:1.5em}
 svg text{font:12px system-ui,sans-serif}

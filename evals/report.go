@@ -48,6 +48,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tscenarios\truns\tcompleted\twrong purchase\tprice optimality\tpass^%d\tmatch\ttime\t\n", r.Trials)
 	row := func(s Summary) {
+		if s.Runs == 0 && s.Skipped > 0 {
+			fmt.Fprintf(tw, "%s\t%d\t%d\tskipped\t-\t-\t-\t-\t%s\t\n", s.Label, s.Scenarios, s.Runs, s.Wall.Round(time.Millisecond))
+			return
+		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.3f\t%.0f\t%s\t\n", s.Label, s.Scenarios, s.Runs,
 			pct(s.CompletionRate), pct(s.WrongPurchaseRate), optStr(s), s.PassK, s.MeanMatchScore, s.Wall.Round(time.Millisecond))
 	}
@@ -67,6 +71,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		_, err = fmt.Fprintf(w, "model calls %d (%.2f per run)  tokens %d (%d per run)\n",
 			o.ModelCalls, float64(o.ModelCalls)/float64(n), o.Tokens, o.Tokens/n)
 	}
+	if err == nil && o.Skipped > 0 {
+		_, err = fmt.Fprintf(w, "%d runs skipped: %s\n", o.Skipped, strings.Join(o.SkipReasons, "; "))
+	}
 	if err == nil && o.Fallbacks > 0 {
 		_, err = fmt.Fprintf(w, "warning: %d of %d runs fell back to the offline planner (the model failed or answered invalidly twice)\n", o.Fallbacks, o.Runs)
 	}
@@ -76,6 +83,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 // WriteFailures lists every run that did not complete, with its reason.
 func (r *Report) WriteFailures(w io.Writer) {
 	for _, run := range r.Runs {
+		if run.Skipped {
+			fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", "SKIP", run.Scenario, run.Trial, run.Status, run.Reason)
+			continue
+		}
 		if run.Score.Completed {
 			continue
 		}
@@ -138,23 +149,26 @@ type junitSuites struct {
 	Tests   int          `xml:"tests,attr"`
 	Fails   int          `xml:"failures,attr"`
 	Errors  int          `xml:"errors,attr"`
+	Skipped int          `xml:"skipped,attr"`
 	Time    string       `xml:"time,attr"`
 	Suites  []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name   string      `xml:"name,attr"`
-	Tests  int         `xml:"tests,attr"`
-	Fails  int         `xml:"failures,attr"`
-	Errors int         `xml:"errors,attr"`
-	Time   string      `xml:"time,attr"`
-	Cases  []junitCase `xml:"testcase"`
+	Name    string      `xml:"name,attr"`
+	Tests   int         `xml:"tests,attr"`
+	Fails   int         `xml:"failures,attr"`
+	Errors  int         `xml:"errors,attr"`
+	Skipped int         `xml:"skipped,attr"`
+	Time    string      `xml:"time,attr"`
+	Cases   []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Error     *junitFailure `xml:"error,omitempty"`
 	Out       string        `xml:"system-out,omitempty"`
@@ -164,6 +178,10 @@ type junitFailure struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
 	Body    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
@@ -185,6 +203,11 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			Out: fmt.Sprintf("status=%s match=%d charged=%s fees=%s", run.Status, run.Score.MatchScore, run.Charged, run.Fees)}
 		body := strings.Join(findingStrings(append(append([]Finding(nil), run.Score.Wrong...), run.Score.Failures...)), "\n")
 		switch {
+		case run.Skipped:
+			c.Skipped = &junitSkipped{Message: run.SkipReason}
+			c.Out = "status=" + run.Status + " " + run.Error
+			s.Skipped++
+			out.Skipped++
 		case run.Error != "" && (run.Status == StatusCrashed || run.Status == StatusTimeout):
 			c.Error = &junitFailure{Message: run.Reason, Type: run.Status, Body: body}
 			s.Errors++

@@ -27,7 +27,13 @@ type Run struct {
 	// "crashed" / "timeout" when the harness had to stop the run.
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
-	Score  Score  `json:"score"`
+	// Skipped is a run that could not be set up for want of a component
+	// the scenario needs (a web-only merchant without Chromium):
+	// SkipReason says which and how to get it. A skipped run is neither
+	// completed nor failed: it counts in no rate, only in Summary.Skipped.
+	Skipped    bool   `json:"skipped,omitempty"`
+	SkipReason string `json:"skip_reason,omitempty"`
+	Score      Score  `json:"score"`
 	// Reason is a one-line account of why the run scored as it did.
 	Reason string `json:"reason"`
 
@@ -64,12 +70,17 @@ type RunDetail struct {
 
 // Summary aggregates runs (overall or for one tag).
 type Summary struct {
-	Label     string `json:"label"`
-	Scenarios int    `json:"scenarios"`
-	Runs      int    `json:"runs"`
-	Completed int    `json:"completed"`
-	Wrong     int    `json:"wrong_purchases"`
-	Errors    int    `json:"errors"`
+	Label string `json:"label"`
+	// Scenarios and Runs count what ran; skipped runs (and scenarios all
+	// of whose runs were skipped) are only in Skipped and SkipReasons.
+	Scenarios int `json:"scenarios"`
+	Runs      int `json:"runs"`
+	Skipped   int `json:"skipped,omitempty"`
+	// SkipReasons are the distinct reasons of the skipped runs, sorted.
+	SkipReasons []string `json:"skip_reasons,omitempty"`
+	Completed   int      `json:"completed"`
+	Wrong       int      `json:"wrong_purchases"`
+	Errors      int      `json:"errors"`
 	// CompletionRate and WrongPurchaseRate are shares of runs.
 	CompletionRate    float64 `json:"completion_rate"`
 	WrongPurchaseRate float64 `json:"wrong_purchase_rate"`
@@ -94,12 +105,22 @@ type Summary struct {
 
 // Summarize aggregates runs with k trials per scenario.
 func Summarize(label string, runs []Run, k int) Summary {
-	s := Summary{Label: label, Runs: len(runs), K: k}
+	s := Summary{Label: label, K: k}
 	type tally struct{ n, c int }
 	per := map[string]*tally{}
 	var opt float64
 	var match int
+	reasons := map[string]bool{}
 	for _, r := range runs {
+		if r.Skipped {
+			s.Skipped++
+			if !reasons[r.SkipReason] {
+				reasons[r.SkipReason] = true
+				s.SkipReasons = append(s.SkipReasons, r.SkipReason)
+			}
+			continue
+		}
+		s.Runs++
 		t := per[r.Scenario]
 		if t == nil {
 			t = &tally{}
@@ -130,6 +151,7 @@ func Summarize(label string, runs []Run, k int) Summary {
 		}
 	}
 	s.Scenarios = len(per)
+	sort.Strings(s.SkipReasons)
 	if s.Runs > 0 {
 		s.CompletionRate = float64(s.Completed) / float64(s.Runs)
 		s.WrongPurchaseRate = float64(s.Wrong) / float64(s.Runs)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/merchants/storefront"
 	"github.com/cartwright-agent/cartwright/skills"
@@ -25,7 +26,13 @@ const (
 	StatusCrashed = "crashed"
 	StatusTimeout = "timeout"
 	StatusSetup   = "setup_failed"
+	// StatusSkipped: the scenario needs a component that is not installed
+	// (Chromium for a web-only merchant); Run.SkipReason says which.
+	StatusSkipped = "skipped"
 )
+
+// SkipNoBrowser is the reason of a run skipped because Chromium is absent.
+const SkipNoBrowser = "Chromium not installed (scripts/install-chromium.sh)"
 
 // Options configure RunSuite and RunOne.
 type Options struct {
@@ -212,6 +219,14 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 	r.Setup = time.Since(start)
 
 	res, runErr, status := runGuarded(rctx, opts.System, env, opts.Timeout)
+	if status == "" && errors.Is(runErr, assemble.ErrNoBrowser) {
+		// The scenario's world has a web-only merchant and no Chromium to
+		// drive it: the whole scenario is skipped, never graded without
+		// its web shop (the harness does not drop merchants).
+		r.Status, r.Skipped, r.SkipReason, r.Error = StatusSkipped, true, SkipNoBrowser, runErr.Error()
+		r.Reason = "skipped: " + SkipNoBrowser
+		return r
+	}
 	r.StepTimes = map[string]int64{"harness:world": int64(r.Setup)}
 	env.mu.Lock()
 	for k, d := range env.timings {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/cartwright-agent/cartwright/skills/browser"
 )
 
 // The public suite loads, and every expectation was computed twice: the
@@ -52,7 +54,8 @@ func TestPublicSuite(t *testing.T) {
 
 // The public suite runs against the real runtime without harness errors:
 // every run is set up, finishes and is scored (one scenario per theme
-// folder here; the benchmark runs them all).
+// folder here; the benchmark runs them all). Without Chromium the web
+// scenario is skipped with its reason.
 func TestPublicSuiteRunsAgainstRuntime(t *testing.T) {
 	ss, err := Load("scenarios")
 	if err != nil {
@@ -71,7 +74,17 @@ func TestPublicSuiteRunsAgainstRuntime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, haveChromium := browser.ExecPath()
 	for _, r := range runs {
+		if r.Skipped {
+			// only a web scenario without Chromium may be skipped (in CI
+			// Chromium is installed and every web scenario runs)
+			if haveChromium || r.SkipReason != SkipNoBrowser {
+				t.Errorf("%s: skipped (%s) with Chromium installed=%v: %s", r.Scenario, r.SkipReason, haveChromium, r.Error)
+			}
+			t.Logf("%-32s skipped: %s", r.Scenario, r.SkipReason)
+			continue
+		}
 		switch r.Status {
 		case StatusSetup, StatusCrashed, StatusTimeout, "":
 			t.Errorf("%s: harness-level failure %q: %s", r.Scenario, r.Status, r.Error)

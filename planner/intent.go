@@ -80,6 +80,7 @@ type ItemSpec struct {
 	// RequireTerms are hard: a product whose title, brand and attribute
 	// values lack one of these words is rejected ("whole wheat" toast where
 	// the catalog has no attribute for it). A plural "s"/"es" is forgiven.
+	// A term "key value" ("size m") also matches that attribute exactly.
 	RequireTerms  []string `json:"require_terms,omitempty"`
 	Brand         string   `json:"brand,omitempty"` // hard when set
 	ExcludeBrands []string `json:"exclude_brands,omitempty"`
@@ -373,8 +374,10 @@ func (it ItemSpec) Accepts(p skills.Product) (bool, string) {
 	}
 	if len(it.RequireTerms) > 0 {
 		hay := strings.ToLower(p.Title + " " + p.Brand)
-		for _, v := range p.Attributes {
-			hay += " " + strings.ToLower(v)
+		for k, v := range p.Attributes {
+			// "; key value" lets a term name an attribute exactly ("size
+			// m" matches size=m, never a stray "m" elsewhere)
+			hay += " " + strings.ToLower(v) + " ; " + strings.ToLower(k+" "+v) + " ;"
 		}
 		for _, t := range it.RequireTerms {
 			t = strings.ToLower(t)

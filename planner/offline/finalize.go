@@ -295,6 +295,11 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 	for _, a := range ordered {
 		r, ok := x.resolve(a.cands, cat)
 		if !ok {
+			if sz := sizeWords[strings.ToLower(a.raw)]; sz != "" && letterSizeCategories[strings.ToLower(cat)] {
+				// "medium" is a roast elsewhere, but on a garment it is a size
+				// the catalog does not list: hard, never dropped
+				d.sizeReq = appendUnique(d.sizeReq, "size "+sz)
+			}
 			continue // kept as search text
 		}
 		if d.dropAttr[strings.ToLower(r.key)] {
@@ -405,6 +410,19 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		m := *d.unitMax
 		spec.MaxUnitPrice = &m
 	}
+	if letterSizeCategories[strings.ToLower(cat)] && spec.Attributes["size"] == "" {
+		// "a hoodie, medium" read in a segment of its own: a size the
+		// catalog does not list stays a hard requirement
+		var rest []string
+		for _, w := range d.unknown {
+			if sz := sizeWords[w]; sz != "" {
+				d.sizeReq = appendUnique(d.sizeReq, "size "+sz)
+			} else {
+				rest = append(rest, w)
+			}
+		}
+		d.unknown = rest
+	}
 	if len(d.unknown) > 0 {
 		spec.Fit = strings.Join(d.unknown, " ")
 	}
@@ -417,6 +435,12 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			query = append(append([]string(nil), d.require...), query...)
 		}
 		note("the title must say "+strings.Join(d.require, ", "), "")
+	}
+	if len(d.sizeReq) > 0 && spec.Attributes["size"] == "" {
+		for _, sz := range d.sizeReq {
+			spec.RequireTerms = appendUnique(spec.RequireTerms, sz)
+		}
+		note(strings.Join(d.sizeReq, ", ")+" is required: no merchant lists that size, so the product's size or title must say it", "")
 	}
 	// the product word always constrains the type: when the catalog has no
 	// type value for it ("jacket", where types are "rain jacket", "down

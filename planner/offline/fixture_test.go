@@ -61,3 +61,13 @@ func demoVocab() planner.Vocabulary {
 		},
 	}
 }
+
+// noSizeVocab is demoVocab without any size: a world whose merchants list
+// none (a storefront whose Info exposes no sizes). Warmth goes too, so
+// "medium" can only be a size.
+func noSizeVocab() planner.Vocabulary {
+	v := demoVocab()
+	delete(v.Attributes, "size")
+	delete(v.Attributes, "warmth")
+	return v
+}

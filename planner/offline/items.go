@@ -582,6 +582,10 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 	for _, n := range nounsFound {
 		mark(n.start, n.end)
 	}
+	// a size the vocabulary has no value for ("size M" where no merchant
+	// lists sizes) is still the person's constraint: kept as a hard
+	// "size m" requirement, never dropped
+	readUnlistedSize(d, toks, used, mark)
 	for i := range toks {
 		if covered[i] {
 			used[i] = true
@@ -658,6 +662,9 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 			if w == "usual" {
 				flags.usual = true
 			}
+		case letterSizeCategories[d.cat] && sizeWords[w] != "":
+			// "a hoodie, medium", "a medium hoodie" where the catalog lists no sizes
+			d.sizeReq = appendUnique(d.sizeReq, "size "+sizeWords[w])
 		case descriptors[w]:
 			d.unknown = append(d.unknown, w)
 		case negWords[w] || stopwords[w] || t.kind == kPunct || t.kind == kSym:
@@ -895,6 +902,9 @@ func (d *draft) absorb(m *draft) {
 	}
 	d.unknown = append(d.unknown, m.unknown...)
 	d.unknown = append(d.unknown, m.require...)
+	for _, x := range m.sizeReq {
+		d.sizeReq = appendUnique(d.sizeReq, x)
+	}
 	d.money = append(d.money, m.money...)
 	d.numbers = append(d.numbers, m.numbers...)
 	if m.qtySaid && !d.qtySaid {
@@ -917,6 +927,11 @@ func (d *draft) absorbShared(m *draft, x *vindex) {
 	for _, a := range m.negAttrs {
 		if _, ok := x.resolve(a.cands, d.category()); ok {
 			d.negAttrs = append(d.negAttrs, a)
+		}
+	}
+	if letterSizeCategories[d.category()] {
+		for _, v := range m.sizeReq {
+			d.sizeReq = appendUnique(d.sizeReq, v)
 		}
 	}
 	d.absorbConstraints(m)
@@ -1112,4 +1127,76 @@ func countsPacks(toks []token, headStart int) bool {
 		}
 	}
 	return false
+}
+
+// sizeWords are the ways to say a garment size, as the letter size.
+var sizeWords = map[string]string{"xxs": "xxs", "xs": "xs", "s": "s", "m": "m", "l": "l", "xl": "xl", "xxl": "xxl",
+	"xxxl": "xxxl", "2xl": "xxl", "3xl": "xxxl", "small": "s", "medium": "m", "large": "l"}
+
+// readUnlistedSize finds a stated size that no attribute span took ("size
+// M", "in size 10", "size-L", "an XL hoodie", "a hoodie in M") and keeps it
+// as a hard requirement in d.sizeReq: the product's size attribute or title
+// must say it ("size m"). Letters stand alone only in capitals or after
+// "size"/"in" for apparel, so "a m" or "l" in a sentence is not a size.
+func readUnlistedSize(d *draft, toks []token, used []bool, mark func(i, j int)) {
+	apparel := letterSizeCategories[d.cat]
+	sizeValue := func(t token) (string, bool) {
+		if t.kind == kNum && !strings.Contains(t.t, "-") {
+			return t.t, true
+		}
+		if t.kind != kWord {
+			return "", false
+		}
+		v, ok := sizeWords[t.t]
+		return v, ok
+	}
+	for i := 0; i < len(toks); i++ {
+		if used[i] {
+			continue
+		}
+		t := toks[i]
+		if v, ok := strings.CutPrefix(t.t, "size-"); ok && t.kind == kWord {
+			if sv, ok := sizeValue(token{t: v, kind: kindOf(v)}); ok {
+				d.sizeReq = appendUnique(d.sizeReq, "size "+sv)
+				mark(i, i+1)
+			}
+			continue
+		}
+		if (t.t == "size" || t.t == "sized") && i+1 < len(toks) && !used[i+1] {
+			if sv, ok := sizeValue(toks[i+1]); ok {
+				d.sizeReq = appendUnique(d.sizeReq, "size "+sv)
+				mark(i, i+2)
+				i++
+				continue
+			}
+		}
+		sv, ok := sizeValue(t)
+		if !ok || t.kind != kWord {
+			continue
+		}
+		if i+1 < len(toks) && !used[i+1] && (toks[i+1].t == "size" || toks[i+1].t == "sized") {
+			d.sizeReq = appendUnique(d.sizeReq, "size "+sv) // "a medium size hoodie"
+			mark(i, i+2)
+			i++
+			continue
+		}
+		if !apparel {
+			continue
+		}
+		caps := t.raw == strings.ToUpper(t.raw) && t.raw != strings.ToLower(t.raw) && len(t.raw) <= 4
+		afterIn := i > 0 && toks[i-1].t == "in" && len(t.t) <= 4
+		if caps || afterIn || len(t.t) >= 2 && len(t.t) <= 4 && t.t != "s" {
+			d.sizeReq = appendUnique(d.sizeReq, "size "+sv)
+			mark(i, i+1)
+		}
+	}
+}
+
+func kindOf(s string) byte {
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '.' {
+			return kWord
+		}
+	}
+	return kNum
 }

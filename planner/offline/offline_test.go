@@ -220,3 +220,51 @@ func TestRequireTermsFilter(t *testing.T) {
 		t.Errorf("milk toast accepted for whole wheat toast")
 	}
 }
+
+// A size the request states but no merchant's vocabulary lists (a storefront
+// whose Info exposes no sizes) must never be dropped: the cheapest product
+// the hard constraints accept is the size asked, never a cheaper size L.
+func TestUnlistedSizeNeverBuysWrongSize(t *testing.T) {
+	v := planner.Vocabulary{Currency: "USD", Categories: []string{"apparel"}, Brands: []string{"Acme"},
+		Attributes: map[string][]string{"color": {"black", "white"}, "type": {"hoodie"}}}
+	hoodie := func(sku, title string, minor int64, attrs map[string]string) skills.Product {
+		a := map[string]string{"type": "hoodie", "color": "black"}
+		for k, val := range attrs {
+			a[k] = val
+		}
+		return skills.Product{SKU: sku, Title: title, Brand: "Acme", Category: "apparel", Stock: 5, Price: skills.M(minor, "USD"), Attributes: a}
+	}
+	products := []skills.Product{
+		hoodie("l-attr", "Acme Black Hoodie", 1900, map[string]string{"size": "l"}),
+		hoodie("l-title", "Acme Black Hoodie Size L", 1800, nil),
+		hoodie("none", "Acme Black Hoodie", 1500, nil),                                             // no size stated anywhere
+		hoodie("m-word", "Acme Black Hoodie (Medium-weight)", 1600, map[string]string{"fit": "m"}), // an "m" that is not a size
+		hoodie("m-attr", "Acme Black Hoodie", 2500, map[string]string{"size": "M"}),
+		hoodie("m-title", "Acme Black Hoodie, Size M", 2600, nil),
+	}
+	for _, text := range []string{"a black hoodie size M", "a black hoodie in M", "a medium black hoodie", "a black hoodie, size m please"} {
+		in, err := New(Config{}).Understand(context.Background(), planner.Request{Text: text, Vocabulary: v})
+		if err != nil || in.Clarify != nil || len(in.Items) != 1 {
+			t.Fatalf("%q: %+v %v", text, in, err)
+		}
+		var accepted []string
+		var best *skills.Product
+		for i, p := range products {
+			if ok, _ := in.AcceptsIntent(0, p); ok {
+				accepted = append(accepted, p.SKU)
+				if best == nil || p.Price.Minor < best.Price.Minor {
+					best = &products[i]
+				}
+			}
+		}
+		if strings.Join(accepted, ",") != "m-attr,m-title" {
+			t.Errorf("%q: accepted %v, want only the size M hoodies (require %q)", text, accepted, in.Items[0].RequireTerms)
+		}
+		if best == nil || best.SKU != "m-attr" {
+			t.Errorf("%q: would buy %+v, want m-attr", text, best)
+		}
+		if ok, why := in.AcceptsIntent(0, products[0]); ok || !strings.Contains(why, "size m") {
+			t.Errorf("%q: size L hoodie: accepted=%v, reason %q should name \"size m\"", text, ok, why)
+		}
+	}
+}

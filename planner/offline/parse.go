@@ -91,6 +91,7 @@ type draft struct {
 	prefBrand []string
 	unknown   []string
 	require   []string // unknown words before the product word: hard title terms
+	sizeReq   []string // sizes the vocabulary does not list ("size m"): hard, on the size attribute or title
 	query     []string
 	money     []moneyHit
 	numbers   []string // bare numbers after the head (top-up amounts)

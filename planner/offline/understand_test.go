@@ -55,7 +55,10 @@ type phrasing struct {
 	// anySize reads the phrasing with Config.AnySize (drinks in any size),
 	// for cases about something else than a drink's size
 	anySize bool
-	want    want
+	// noSize reads the phrasing against a vocabulary that lists no sizes (a
+	// storefront whose Info exposes none)
+	noSize bool
+	want   want
 }
 
 func mem(entries []string) []planner.MemoryItem {
@@ -516,6 +519,23 @@ var phrasings = []phrasing{
 	// 5: sort preferences reach the intent (the runtime honours them)
 	{name: "qa5 best rated", text: "a 65W charger, best rated", want: want{sort: "rating"}},
 	{name: "qa5 fastest delivery", text: "a 65W charger, fastest delivery", want: want{sort: "fastest"}},
+	// 6: a size no merchant lists is never dropped: it stays a hard "size x"
+	// requirement on the size attribute or the title
+	{name: "unlisted size M", text: "a black hoodie size M", noSize: true, want: want{items: []wantItem{{cat: "apparel", attrs: map[string]string{"type": "hoodie"}, noAttrs: []string{"size"}, require: []string{"size m"}}}}},
+	{name: "unlisted in size m", text: "a black hoodie in size m", noSize: true, want: want{items: []wantItem{{cat: "apparel", attrs: map[string]string{"type": "hoodie"}, noAttrs: []string{"size"}, require: []string{"size m"}}}}},
+	{name: "unlisted size before", text: "a size L black hoodie", noSize: true, want: want{items: []wantItem{{cat: "apparel", attrs: map[string]string{"type": "hoodie"}, noAttrs: []string{"size"}, require: []string{"size l"}}}}},
+	{name: "unlisted caps XL", text: "a black hoodie XL", noSize: true, want: want{items: []wantItem{{cat: "apparel", attrs: map[string]string{"type": "hoodie"}, noAttrs: []string{"size"}, require: []string{"size xl"}}}}},
+	{name: "unlisted in M", text: "a black hoodie in M", noSize: true, want: want{items: []wantItem{{cat: "apparel", attrs: map[string]string{"type": "hoodie"}, noAttrs: []string{"size"}, require: []string{"size m"}}}}},
+	{name: "unlisted size-S", text: "a size-S hoodie", noSize: true, want: want{items: []wantItem{{cat: "apparel", attrs: map[string]string{"type": "hoodie"}, noAttrs: []string{"size"}, require: []string{"size s"}}}}},
+	{name: "unlisted medium after comma", text: "a black hoodie, medium", noSize: true, want: want{items: []wantItem{{cat: "apparel", attrs: map[string]string{"type": "hoodie"}, noAttrs: []string{"size"}, require: []string{"size m"}}}}},
+	{name: "unlisted medium before", text: "a medium black hoodie", noSize: true, want: want{items: []wantItem{{cat: "apparel", attrs: map[string]string{"type": "hoodie"}, noAttrs: []string{"size"}, require: []string{"size m"}}}}},
+	{name: "unlisted numeric size", text: "a hoodie size 10", noSize: true, want: want{items: []wantItem{{cat: "apparel", attrs: map[string]string{"type": "hoodie"}, noAttrs: []string{"size"}, require: []string{"size 10"}}}}},
+	{name: "unlisted sizes per item", text: "a hoodie size M and a t-shirt size L", noSize: true, want: want{items: []wantItem{
+		{attrs: map[string]string{"type": "hoodie"}, require: []string{"size m"}, notReq: []string{"size l"}},
+		{attrs: map[string]string{"type": "t-shirt"}, require: []string{"size l"}, notReq: []string{"size m"}}}}},
+	{name: "unlisted size in a trailing phrase", text: "a black hoodie, size m please", noSize: true, want: want{items: []wantItem{{require: []string{"size m"}}}}},
+	{name: "listed size stays an attribute", text: "a black hoodie size M", want: want{items: []wantItem{{attrs: map[string]string{"size": "m", "color": "black"}, notReq: []string{"size m"}}}}},
+	{name: "unlisted size not read in groceries", text: "2 L of milk and a large bag of rice", noSize: true, want: want{items: []wantItem{{notReq: []string{"size l"}}, {notReq: []string{"size l", "size large"}}}}},
 }
 
 func TestUnderstandPhrasings(t *testing.T) {
@@ -531,7 +551,11 @@ func TestUnderstandPhrasings(t *testing.T) {
 			if c.anySize {
 				p = anySize
 			}
-			in, err := p.Understand(context.Background(), planner.Request{Text: c.text, Vocabulary: demoVocab(), Memory: mem(c.memory), Answer: c.answer})
+			v := demoVocab()
+			if c.noSize {
+				v = noSizeVocab()
+			}
+			in, err := p.Understand(context.Background(), planner.Request{Text: c.text, Vocabulary: v, Memory: mem(c.memory), Answer: c.answer})
 			if err != nil {
 				t.Fatalf("Understand(%q): %v", c.text, err)
 			}
