@@ -367,7 +367,7 @@ func (it ItemSpec) Accepts(p skills.Product) (bool, string) {
 			hay += " " + strings.ToLower(v)
 		}
 		for _, t := range it.ExcludeTerms {
-			if t != "" && containsWord(hay, strings.ToLower(t)) {
+			if t != "" && ContainsWord(hay, strings.ToLower(t)) {
 				return false, fmt.Sprintf("contains excluded %q", t)
 			}
 		}
@@ -381,7 +381,7 @@ func (it ItemSpec) Accepts(p skills.Product) (bool, string) {
 		}
 		for _, t := range it.RequireTerms {
 			t = strings.ToLower(t)
-			if t != "" && !containsWord(hay, t) && !containsWord(hay, t+"s") && !containsWord(hay, t+"es") {
+			if t != "" && !ContainsWord(hay, t) && !ContainsWord(hay, t+"s") && !ContainsWord(hay, t+"es") {
 				return false, fmt.Sprintf("lacks required %q", t)
 			}
 		}
@@ -432,8 +432,10 @@ func lookupFold(m map[string]string, k string) (string, bool) {
 	return "", false
 }
 
-// containsWord reports whether term occurs in hay on word boundaries.
-func containsWord(hay, term string) bool {
+// ContainsWord reports whether term occurs in hay on word boundaries (ASCII
+// letters, digits and "_" are word characters). Both are compared as given:
+// lower-case them first for a case-insensitive test.
+func ContainsWord(hay, term string) bool {
 	for i := 0; ; {
 		j := strings.Index(hay[i:], term)
 		if j < 0 {

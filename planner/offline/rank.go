@@ -96,7 +96,7 @@ func (p *Planner) score(in planner.Intent, spec planner.ItemSpec, o planner.Offe
 			src(f.id)
 		case len(f.dislikeTerms) > 0:
 			for _, t := range f.dislikeTerms {
-				if containsWord(title, t) {
+				if planner.ContainsWord(title, t) {
 					r.Score += scoreDislike
 					why = append(why, "memory says the user dislikes "+t)
 					src(f.id)
@@ -175,32 +175,11 @@ func mentions(text string, p skills.Product) bool {
 			continue
 		}
 		words++
-		if !containsWord(low, t.t) && !containsWord(low, singular(t.t)) {
+		if !planner.ContainsWord(low, t.t) && !planner.ContainsWord(low, singular(t.t)) {
 			return false
 		}
 	}
 	return words > 0
-}
-
-func containsWord(hay, w string) bool {
-	for i := 0; ; {
-		j := strings.Index(hay[i:], w)
-		if j < 0 {
-			return false
-		}
-		j += i
-		before := j == 0 || !isWordByte(hay[j-1])
-		end := j + len(w)
-		after := end == len(hay) || !isWordByte(hay[end])
-		if before && after {
-			return true
-		}
-		i = j + 1
-	}
-}
-
-func isWordByte(b byte) bool {
-	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
 func lookup(m map[string]string, k string) (string, bool) {
