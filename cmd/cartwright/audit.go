@@ -17,14 +17,14 @@ const auditAbout = `Every session's steps (request, intent, decision, confirmati
 token, payment, order, refund, errors) are written to an append-only log;
 each entry is hash-chained to the one before and signed with the agent's key.
 
-  audit show [SESSION]     print the log (one session, or everything)
-  audit verify [SESSION]   check every hash, link and signature; exit 1 and
-                           name the entry when anything was edited, removed,
-                           inserted or reordered`
+  audit show [SESSION|all]     print the log (one session, or everything)
+  audit verify [SESSION|all]   check every hash, link and signature; exit 1 and
+                               name the entry when anything was edited, removed,
+                               inserted or reordered`
 
 func runAudit(ctx context.Context, s *stdio, args []string) int {
 	var f authFlags
-	fs := newFlags("audit", "audit show [SESSION] | verify [SESSION] [flags]", auditAbout, helpOut(s, args))
+	fs := newFlags("audit", "audit show [SESSION|all] | verify [SESSION|all] [flags]", auditAbout, helpOut(s, args))
 	f.register(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -34,7 +34,7 @@ func runAudit(ctx context.Context, s *stdio, args []string) int {
 		return usageError(s, fs, errors.New("want: show [SESSION] or verify [SESSION]"))
 	}
 	session := ""
-	if len(pos) == 2 {
+	if len(pos) == 2 && pos[1] != "all" { // "all" (or nothing): the whole log
 		session = pos[1]
 	}
 	db, a, err := openAuth(ctx, s, &f)

@@ -75,6 +75,10 @@ func TestAuditVerifyMessages(t *testing.T) {
 	spec := filepath.Join(dir, "m.yaml")
 	os.WriteFile(spec, []byte("user: demo\ncurrency: CNY\nmax_total: 40\nexpires_in: 1d\n"), 0o600)
 	runCmd(t, dir, runMandate, "create", spec)
+	// "verify all" is the whole log, as "verify" is.
+	if code, out, e := runCmd(t, dir, runAudit, "verify", "all"); code != 0 || !strings.Contains(out, "verified") {
+		t.Fatalf("verify all on an intact log: %d %s %s", code, out, e)
+	}
 	db.Exec(`DELETE FROM audit_entries WHERE session = 'wallet'`)
 	code, out, e := runCmd(t, dir, runAudit, "verify", "wallet")
 	if code != exitError || !strings.Contains(out, "deleted (tampering)") {
