@@ -82,7 +82,7 @@ go test -count=1 ./...
 
 # Packages with goroutines, locks or shared state: run under the race detector.
 race_pkgs=()
-for p in ./agent/... ./skills/... ./merchants/... ./memory/... ./evals/... ./cmd/...; do
+for p in ./agent/... ./planner/... ./skills/... ./merchants/... ./memory/... ./evals/... ./cmd/...; do
 	if go list "$p" >/dev/null 2>&1; then
 		race_pkgs+=("$p")
 	fi
