@@ -512,11 +512,7 @@ func (r *run) understand(ctx context.Context) (done bool, err error) {
 func (r *run) plan(ctx context.Context, preq planner.Request) (planner.Intent, error) {
 	in, err := r.a.cfg.Planner.Understand(ctx, preq)
 	if in.Usage != nil { // every model call of the session counts, clarification rounds too
-		u := &r.s.Result.Usage
-		u.Calls += in.Usage.Calls
-		u.TokensIn += in.Usage.TokensIn
-		u.TokensOut += in.Usage.TokensOut
-		u.LatencyMS += in.Usage.LatencyMS
+		r.s.Result.Usage.Add(*in.Usage)
 	}
 	if err != nil {
 		return planner.Intent{}, fmt.Errorf("planner %s: %w", r.a.cfg.Planner.Name(), err)

@@ -227,14 +227,7 @@ func (r *run) rank(ctx context.Context, cs []Considered) error {
 	// Rank may call a model; its calls count like the understanding calls.
 	if rep, ok := r.a.cfg.Planner.(planner.SessionUsageReporter); ok {
 		before := rep.SessionUsage(in)
-		defer func() {
-			after := rep.SessionUsage(in)
-			u := &r.s.Result.Usage
-			u.Calls += after.Calls - before.Calls
-			u.TokensIn += after.TokensIn - before.TokensIn
-			u.TokensOut += after.TokensOut - before.TokensOut
-			u.LatencyMS += after.LatencyMS - before.LatencyMS
-		}()
+		defer func() { r.s.Result.Usage.Add(rep.SessionUsage(in).Since(before)) }()
 	}
 	for ii := range in.Items {
 		var offers []planner.Offer

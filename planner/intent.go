@@ -181,6 +181,20 @@ type ModelUsage struct {
 	LatencyMS int64 `json:"latency_ms"`
 }
 
+// Add adds o's calls, tokens and latency to u.
+func (u *ModelUsage) Add(o ModelUsage) {
+	u.Calls += o.Calls
+	u.TokensIn += o.TokensIn
+	u.TokensOut += o.TokensOut
+	u.LatencyMS += o.LatencyMS
+}
+
+// Since is what was used between an earlier reading and u.
+func (u ModelUsage) Since(earlier ModelUsage) ModelUsage {
+	return ModelUsage{Calls: u.Calls - earlier.Calls, TokensIn: u.TokensIn - earlier.TokensIn,
+		TokensOut: u.TokensOut - earlier.TokensOut, LatencyMS: u.LatencyMS - earlier.LatencyMS}
+}
+
 // MemoryItem is what memory tells the planner about the user. Kind is
 // constraint (hard), preference (soft), profile or history.
 type MemoryItem struct {
