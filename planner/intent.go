@@ -86,12 +86,47 @@ type ItemSpec struct {
 	ExcludeBrands []string `json:"exclude_brands,omitempty"`
 	// MaxUnitPrice is hard: the unit price must not exceed it.
 	MaxUnitPrice *skills.Money `json:"max_unit_price,omitempty"`
+	// MinUnitPrice is hard: the unit price must reach it ("priced above
+	// 250", "between 120 and 480").
+	MinUnitPrice *skills.Money `json:"min_unit_price,omitempty"`
+	// Accounting is what became of every span of the person's words for
+	// this item. Spans with Hard set are requirements the chosen product
+	// must evidence before anything is paid (see agent/check).
+	Accounting []Span `json:"accounting,omitempty"`
 	// Prefer and PreferBrands are soft: they rank, they never reject.
 	Prefer       map[string]string `json:"prefer,omitempty"`
 	PreferBrands []string          `json:"prefer_brands,omitempty"`
 	// Fit is a soft, fuzzy requirement for a model to judge ("suitable for
 	// Iceland in March"); the offline planner leaves it to rules.
 	Fit string `json:"fit,omitempty"`
+}
+
+// Span roles: what a piece of the person's words became.
+const (
+	RoleItem       = "item"       // the thing itself ("pepperoni pizza")
+	RoleAttribute  = "attribute"  // a catalog attribute value (Key = Value)
+	RoleMeasure    = "measure"    // number + unit on the product ("750 ml", "60 ct")
+	RoleQuantity   = "quantity"   // how many to order ("two boxes of")
+	RoleBrand      = "brand"      // a brand
+	RolePrice      = "price"      // a ceiling, floor or range
+	RoleNegation   = "negation"   // something excluded ("not the scented one")
+	RolePreference = "preference" // soft: ranks, never rejects
+	RoleFiller     = "filler"     // function words, politeness
+	RoleUnknown    = "unknown"    // a content word mapped to nothing: must be evidenced
+)
+
+// Span is one piece of the person's words and what it became. Spans with
+// Hard set must be evidenced by the product bought (Key/Value in its
+// structured record, or Text in its title); a RoleNegation span must not
+// be. Value of a RoleMeasure span is normalised "<number> <unit>"
+// ("750 ml", "60 count").
+type Span struct {
+	Text   string `json:"text"`
+	Role   string `json:"role"`
+	Key    string `json:"key,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Hard   bool   `json:"hard,omitempty"`
+	Source string `json:"source,omitempty"` // memory entry, when memory said it
 }
 
 // Measure units.
@@ -320,6 +355,12 @@ func (in Intent) Validate() error {
 		if it.MaxUnitPrice != nil && it.MaxUnitPrice.Minor <= 0 {
 			return fmt.Errorf("items[%d].max_unit_price: must be positive", i)
 		}
+		if it.MinUnitPrice != nil && it.MinUnitPrice.Minor < 0 {
+			return fmt.Errorf("items[%d].min_unit_price: must not be negative", i)
+		}
+		if it.MinUnitPrice != nil && it.MaxUnitPrice != nil && it.MinUnitPrice.Minor > it.MaxUnitPrice.Minor {
+			return fmt.Errorf("items[%d].min_unit_price: above max_unit_price", i)
+		}
 	}
 	if in.Budget != nil && in.Budget.Minor <= 0 {
 		return fmt.Errorf("budget: must be positive")
@@ -413,6 +454,9 @@ func (it ItemSpec) Accepts(p skills.Product) (bool, string) {
 	}
 	if it.MaxUnitPrice != nil && p.Price.Currency != it.MaxUnitPrice.Currency {
 		return false, fmt.Sprintf("price in %s, limit in %s", p.Price.Currency, it.MaxUnitPrice.Currency)
+	}
+	if it.MinUnitPrice != nil && (p.Price.Currency != it.MinUnitPrice.Currency || p.Price.Minor < it.MinUnitPrice.Minor) {
+		return false, fmt.Sprintf("unit price %s is below the floor %s", p.Price, *it.MinUnitPrice)
 	}
 	if p.Stock < it.Quantity {
 		return false, fmt.Sprintf("only %d in stock, need %d", p.Stock, it.Quantity)

@@ -104,3 +104,27 @@ func TestMergeVocabulary(t *testing.T) {
 		t.Fatalf("%+v", v)
 	}
 }
+
+func TestAcceptsMinUnitPrice(t *testing.T) {
+	floor := skills.Money{Minor: 25000, Currency: "PHP"}
+	it := ItemSpec{Query: "rice cooker", Quantity: 1, MinUnitPrice: &floor}
+	for _, c := range []struct {
+		price skills.Money
+		ok    bool
+	}{
+		{skills.Money{Minor: 24999, Currency: "PHP"}, false},
+		{skills.Money{Minor: 25000, Currency: "PHP"}, true},
+		{skills.Money{Minor: 90000, Currency: "PHP"}, true},
+		{skills.Money{Minor: 90000, Currency: "USD"}, false},
+	} {
+		ok, why := it.Accepts(skills.Product{Title: "Rice Cooker", Price: c.price, Stock: 5})
+		if ok != c.ok {
+			t.Errorf("price %s: accepted %v (%s), want %v", c.price, ok, why, c.ok)
+		}
+	}
+	max := skills.Money{Minor: 100, Currency: "PHP"}
+	bad := Intent{Items: []ItemSpec{{Query: "x", Quantity: 1, MinUnitPrice: &floor, MaxUnitPrice: &max}}}
+	if err := bad.Validate(); err == nil {
+		t.Error("Validate accepted a floor above the ceiling")
+	}
+}
