@@ -18,13 +18,13 @@ import (
 
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/audit"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/acp"
 	"github.com/cartwright-agent/cartwright/skills/pay"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // The crash test runs the agent in a child process (this test binary,

@@ -31,7 +31,6 @@ import (
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
 	"github.com/cartwright-agent/cartwright/agent/policy"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/memory/localembed"
@@ -43,6 +42,7 @@ import (
 	"github.com/cartwright-agent/cartwright/skills/acp"
 	"github.com/cartwright-agent/cartwright/skills/browser"
 	"github.com/cartwright-agent/cartwright/skills/pay"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Merchant interfaces.
