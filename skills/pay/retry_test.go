@@ -14,6 +14,7 @@ import (
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/acpclient"
 	"github.com/cartwright-agent/cartwright/skills/pay"
 )
 
@@ -75,7 +76,7 @@ func TestEveryMutatingCallRetriesByteIdentical(t *testing.T) {
 	defer run.Close()
 	rc := &recorder{bodies: map[string][][]byte{}}
 	mURL, nURL := rc.proxy(t, run.URL("brewhouse")).URL, rc.proxy(t, run.PaynetURL).URL
-	m, err := acp.New(acp.Config{BaseURL: mURL})
+	m, err := acpclient.New(acpclient.Config{BaseURL: mURL})
 	if err != nil {
 		t.Fatal(err)
 	}
