@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -270,7 +271,7 @@ func filter(ss []*Scenario, only, tag string) []*Scenario {
 		if only != "" && !strings.Contains(s.ID, only) {
 			continue
 		}
-		if tag != "" && !contains(s.Tags, tag) {
+		if tag != "" && !slices.Contains(s.Tags, tag) {
 			continue
 		}
 		out = append(out, s)
