@@ -46,7 +46,7 @@ var patterns = []pattern{
 		b.say(b.opener(), b.np(s, s.stated[:len(s.stated)-1], true))
 		b.sayCounts(s)
 		v := last.pre
-		b.say(","+" "+pick(b.r, []string{"has to be the " + v + " one", "it must be " + v, "make sure it's " + v,
+		b.say("," + " " + pick(b.r, []string{"has to be the " + v + " one", "it must be " + v, "make sure it's " + v,
 			"needs to be " + v, "only " + v + " please", "the " + v + " kind"}))
 		b.expectSegments(s)
 	}},
