@@ -11,45 +11,73 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/currency"
 )
 
 // Currency is an ISO 4217 code in upper case.
 type Currency string
 
-// currencies lists the currencies Cartwright knows, with their minor-unit
-// exponent (digits after the decimal point) and display symbol.
-var currencies = map[Currency]struct {
-	exp    int
-	symbol string
-}{
-	"CNY": {2, "¥"},
-	"USD": {2, "$"},
-	"EUR": {2, "€"},
-	"GBP": {2, "£"},
-	"HKD": {2, "HK$"},
-	"SGD": {2, "S$"},
-	"JPY": {0, "JP¥"},
-	"KRW": {0, "₩"},
+// Which codes are currencies, and their minor-unit exponents (digits after
+// the decimal point), come from the maintained ISO 4217 / CLDR table in
+// golang.org/x/text/currency: every current code (PHP, INR, KRW, JPY, …) is
+// accepted, with its own minor units. XXX ("no currency") and XTS (testing)
+// are not money.
+
+// symbols are display symbols for common currencies; any other currency is
+// shown with its code ("PLN 12.50").
+var symbols = map[Currency]string{
+	"CNY": "¥",
+	"USD": "$",
+	"EUR": "€",
+	"GBP": "£",
+	"HKD": "HK$",
+	"SGD": "S$",
+	"JPY": "JP¥",
+	"KRW": "₩",
+	"PHP": "₱",
+	"INR": "₹",
+}
+
+// iso looks c up in the ISO 4217 table: its minor-unit exponent, or false
+// when c is not a currency code.
+func iso(c Currency) (int, bool) {
+	if len(c) != 3 || c == "XXX" || c == "XTS" {
+		return 0, false
+	}
+	for _, r := range c {
+		if r < 'A' || r > 'Z' {
+			return 0, false
+		}
+	}
+	u, err := currency.ParseISO(string(c))
+	if err != nil {
+		return 0, false
+	}
+	scale, _ := currency.Standard.Rounding(u)
+	return scale, true
 }
 
 // ParseCurrency validates a currency code (case-insensitive).
 func ParseCurrency(s string) (Currency, error) {
 	c := Currency(strings.ToUpper(strings.TrimSpace(s)))
-	if _, ok := currencies[c]; !ok {
+	if !c.Valid() {
 		return "", fmt.Errorf("unknown currency %q", s)
 	}
 	return c, nil
 }
 
-// Valid reports whether c is a known currency.
-func (c Currency) Valid() bool { _, ok := currencies[c]; return ok }
+// Valid reports whether c is an ISO 4217 currency code (upper case).
+func (c Currency) Valid() bool { _, ok := iso(c); return ok }
 
-// Exponent is the number of minor-unit digits (2 for CNY, 0 for JPY).
-func (c Currency) Exponent() int { return currencies[c].exp }
+// Exponent is the number of minor-unit digits (2 for CNY and PHP, 0 for JPY
+// and KRW).
+func (c Currency) Exponent() int { e, _ := iso(c); return e }
 
-// Symbol is the display symbol ("¥" for CNY).
+// Symbol is the display symbol ("¥" for CNY, "₱" for PHP), or the code and
+// a space for a currency without one.
 func (c Currency) Symbol() string {
-	if s := currencies[c].symbol; s != "" {
+	if s := symbols[c]; s != "" {
 		return s
 	}
 	return string(c) + " "

@@ -29,6 +29,14 @@ func TestParseMoney(t *testing.T) {
 		{"92233720368547758.07", "CNY", 9223372036854775807, false},
 		{"92233720368547758.08", "CNY", 0, true},
 		{"5", "XXX", 0, true},
+		{"5", "XTS", 0, true},
+		{"5", "ABC", 0, true},
+		{"1499.50", "PHP", 149950, false},
+		{"1,499.50", "PHP", 0, true},
+		{"2396.00", "INR", 239600, false},
+		{"18900", "KRW", 18900, false},
+		{"18900.5", "KRW", 0, true},
+		{"12.345", "KWD", 12345, false},
 	}
 	for _, c := range cases {
 		got, err := ParseMoney(c.in, c.cur)
@@ -124,5 +132,32 @@ func TestRegistry(t *testing.T) {
 	}
 	if err := r.Register("", m); err == nil {
 		t.Fatal("empty id must fail")
+	}
+}
+
+func TestCurrencyTable(t *testing.T) {
+	for _, c := range []struct {
+		in     string
+		ok     bool
+		exp    int
+		symbol string
+	}{
+		{"php", true, 2, "₱"}, {"INR", true, 2, "₹"}, {"JPY", true, 0, "JP¥"}, {"KRW", true, 0, "₩"},
+		{"PLN", true, 2, "PLN "}, {"XXX", false, 0, ""}, {"EURO", false, 0, ""}, {"", false, 0, ""}, {"usd ", true, 2, "$"},
+	} {
+		got, err := ParseCurrency(c.in)
+		if (err == nil) != c.ok {
+			t.Errorf("ParseCurrency(%q) error = %v, want ok %v", c.in, err, c.ok)
+			continue
+		}
+		if !c.ok {
+			continue
+		}
+		if got.Exponent() != c.exp || got.Symbol() != c.symbol {
+			t.Errorf("%s: exponent %d symbol %q, want %d %q", got, got.Exponent(), got.Symbol(), c.exp, c.symbol)
+		}
+	}
+	if Currency("php").Valid() {
+		t.Error("lower-case code reported valid (codes are stored upper case)")
 	}
 }
