@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent/bundle"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Session phases, in order. A session is persisted at every transition and

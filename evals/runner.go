@@ -219,10 +219,12 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 	r.Setup = time.Since(start)
 
 	res, runErr, status := runGuarded(rctx, opts.System, env, opts.Timeout)
-	if status == "" && errors.Is(runErr, assemble.ErrNoBrowser) {
+	changed := worldChanged(running)
+	if status == "" && errors.Is(runErr, assemble.ErrNoBrowser) && changed == "" {
 		// The scenario's world has a web-only merchant and no Chromium to
 		// drive it: the whole scenario is skipped, never graded without
-		// its web shop (the harness does not drop merchants).
+		// its web shop (the harness does not drop merchants). Only a run
+		// that left the world as it found it can be skipped.
 		r.Status, r.Skipped, r.SkipReason, r.Error = StatusSkipped, true, SkipNoBrowser, runErr.Error()
 		r.Reason = "skipped: " + SkipNoBrowser
 		return r
@@ -246,14 +248,11 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 	}
 
 	// What happened, as the world and the simulated user saw it.
-	out := observe(s, running, env.User, res)
+	out := observe(s, running, env.User)
 	r.Charged, r.Fees = out.Charged, out.Fees
 	r.ConfirmationAsked, r.ClarificationAsked = out.ConfirmationAsked, out.ClarificationAsked
-	_, qs := env.User.Asked()
-	if len(qs) > 0 {
+	if _, qs := env.User.Asked(); len(qs) > 0 {
 		r.Question = qs[0]
-	} else if res != nil && res.Clarification.Asked {
-		r.Question = res.Clarification.Question
 	}
 	if res != nil {
 		r.Steps = len(res.Steps)
@@ -270,8 +269,13 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 		}
 	}
 	var gradeErr error
-	if status == StatusCrashed || status == StatusTimeout {
+	switch {
+	case status == StatusCrashed || status == StatusTimeout:
 		gradeErr = runErr
+	case errors.Is(runErr, assemble.ErrNoBrowser):
+		// It reported a missing component after changing the world: the
+		// run is graded (its purchase may be wrong) and not completed.
+		gradeErr = fmt.Errorf("reported %q after it changed the world (%s)", SkipNoBrowser, changed)
 	}
 	g0 := time.Now()
 	r.Score = Grade(s, out, gradeErr)
@@ -335,7 +339,7 @@ func firstFrames(stack []byte, n int) string {
 // from every merchant's books, money from the payment network's ledger
 // (captures minus refunds), x402 fees from the facilitator's ledger,
 // questions from the simulated user.
-func observe(s *Scenario, running *merchants.Running, u *SimUser, res *agent.Result) Outcome {
+func observe(s *Scenario, running *merchants.Running, u *SimUser) Outcome {
 	out := Outcome{Charged: skills.M(0, s.Currency)}
 	for _, m := range running.Merchants {
 		out.Orders = append(out.Orders, m.Engine.Orders()...)
@@ -350,10 +354,35 @@ func observe(s *Scenario, running *merchants.Running, u *SimUser, res *agent.Res
 			out.Fees.Minor += t.Amount.Minor
 		}
 	}
+	// Asked means the simulated user was asked: the system's own account
+	// of what it asked is never taken on trust.
 	ps, qs := u.Asked()
-	out.ConfirmationAsked = len(ps) > 0 || (res != nil && res.Confirmation.Asked)
-	out.ClarificationAsked = len(qs) > 0 || (res != nil && res.Clarification.Asked)
+	out.ConfirmationAsked = len(ps) > 0
+	out.ClarificationAsked = len(qs) > 0
 	return out
+}
+
+// worldChanged says what the run changed in the world ("" when nothing): a
+// merchant order (in any state), a payment-network capture or refund, an
+// x402 fee. A run that changed the world is always graded.
+func worldChanged(running *merchants.Running) string {
+	var parts []string
+	orders := 0
+	for _, m := range running.Merchants {
+		orders += len(m.Engine.Orders())
+	}
+	if orders > 0 {
+		parts = append(parts, fmt.Sprintf("%d order(s)", orders))
+	}
+	if n := len(running.Paynet.Ledger()); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d payment(s)", n))
+	}
+	if running.Facilitator != nil {
+		if n := len(running.Facilitator.Transfers()); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d x402 fee(s)", n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // forAgent converts the scenario's mandate for the runtime (nil when the

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent/audit"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 var walletCommand = command{

@@ -9,10 +9,10 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/memory/memorytest"
 	"github.com/cartwright-agent/cartwright/memory/sqlstore"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 func openSQLite(t *testing.T) memory.Store {
