@@ -11,73 +11,69 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"golang.org/x/text/currency"
 )
 
 // Currency is an ISO 4217 code in upper case.
 type Currency string
 
-// Which codes are currencies, and their minor-unit exponents (digits after
-// the decimal point), come from the maintained ISO 4217 / CLDR table in
-// golang.org/x/text/currency: every current code (PHP, INR, KRW, JPY, …) is
-// accepted, with its own minor units. XXX ("no currency") and XTS (testing)
-// are not money.
-
-// symbols are display symbols for common currencies; any other currency is
-// shown with its code ("PLN 12.50").
-var symbols = map[Currency]string{
-	"CNY": "¥",
-	"USD": "$",
-	"EUR": "€",
-	"GBP": "£",
-	"HKD": "HK$",
-	"SGD": "S$",
-	"JPY": "JP¥",
-	"KRW": "₩",
-	"PHP": "₱",
-	"INR": "₹",
-}
-
-// iso looks c up in the ISO 4217 table: its minor-unit exponent, or false
-// when c is not a currency code.
-func iso(c Currency) (int, bool) {
-	if len(c) != 3 || c == "XXX" || c == "XTS" {
-		return 0, false
-	}
-	for _, r := range c {
-		if r < 'A' || r > 'Z' {
-			return 0, false
+// currencies lists the currencies Cartwright knows: every current ISO 4217
+// currency (the funds codes, precious metals and the test codes XTS/XXX
+// excepted), with its minor-unit exponent (digits after the decimal point)
+// and, for the common ones, a display symbol.
+var currencies = func() map[Currency]struct {
+	exp    int
+	symbol string
+} {
+	m := map[Currency]struct {
+		exp    int
+		symbol string
+	}{}
+	for _, g := range []struct {
+		exp   int
+		codes string
+	}{
+		{2, "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD XCG YER ZAR ZMW ZWG"},
+		{0, "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"},
+		{3, "BHD IQD JOD KWD LYD OMR TND"},
+		{4, "CLF UYW"},
+	} {
+		for _, c := range strings.Fields(g.codes) {
+			m[Currency(c)] = struct {
+				exp    int
+				symbol string
+			}{exp: g.exp}
 		}
 	}
-	u, err := currency.ParseISO(string(c))
-	if err != nil {
-		return 0, false
+	for c, sym := range map[Currency]string{
+		"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$", "SGD": "S$", "JPY": "JP¥", "KRW": "₩",
+		"INR": "₹", "PHP": "₱", "AUD": "A$", "CAD": "CA$", "NZD": "NZ$", "TWD": "NT$", "THB": "฿", "VND": "₫",
+		"ILS": "₪", "NGN": "₦", "UAH": "₴", "TRY": "₺", "MXN": "MX$", "BRL": "R$",
+	} {
+		e := m[c]
+		e.symbol = sym
+		m[c] = e
 	}
-	scale, _ := currency.Standard.Rounding(u)
-	return scale, true
-}
+	return m
+}()
 
 // ParseCurrency validates a currency code (case-insensitive).
 func ParseCurrency(s string) (Currency, error) {
 	c := Currency(strings.ToUpper(strings.TrimSpace(s)))
-	if !c.Valid() {
+	if _, ok := currencies[c]; !ok {
 		return "", fmt.Errorf("unknown currency %q", s)
 	}
 	return c, nil
 }
 
-// Valid reports whether c is an ISO 4217 currency code (upper case).
-func (c Currency) Valid() bool { _, ok := iso(c); return ok }
+// Valid reports whether c is a known currency.
+func (c Currency) Valid() bool { _, ok := currencies[c]; return ok }
 
-// Exponent is the number of minor-unit digits (2 for CNY and PHP, 0 for JPY
-// and KRW).
-func (c Currency) Exponent() int { e, _ := iso(c); return e }
+// Exponent is the number of minor-unit digits (2 for CNY, 0 for JPY).
+func (c Currency) Exponent() int { return currencies[c].exp }
 
-// Symbol is the display symbol ("¥" for CNY, "₱" for PHP), or the code and
-// a space for a currency without one.
+// Symbol is the display symbol ("¥" for CNY).
 func (c Currency) Symbol() string {
-	if s := symbols[c]; s != "" {
+	if s := currencies[c].symbol; s != "" {
 		return s
 	}
 	return string(c) + " "
