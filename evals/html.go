@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cartwright-agent/cartwright/skills/safetext"
 )
 
 // WriteHTML writes a self-contained page: summary, inline SVG charts
@@ -43,6 +45,10 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 		return fmt.Sprintf("%.3f", *p)
 	},
 	"join": strings.Join,
+	// merchant text (titles in reasons and findings) is escaped for HTML by
+	// the template and shown inert: control characters and bidi marks as
+	// visible escapes
+	"inert": func(s string) string { return safetext.Terminal(s, 2000) },
 	"rowclass": func(r Run) string {
 		switch {
 		case r.Skipped:
@@ -56,9 +62,13 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	},
 	"findings": func(r Run) []string {
 		if r.Skipped {
-			return []string{"skipped: " + r.SkipReason}
+			return []string{safetext.Terminal("skipped: "+r.SkipReason, 2000)}
 		}
-		return findingStrings(append(append([]Finding(nil), r.Score.Wrong...), r.Score.Failures...))
+		fs := findingStrings(append(append([]Finding(nil), r.Score.Wrong...), r.Score.Failures...))
+		for i := range fs {
+			fs[i] = safetext.Terminal(fs[i], 2000)
+		}
+		return fs
 	},
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -97,7 +107,7 @@ ul.f{margin:0;padding-left:1.2em}
 {{.Times}}
 <h2>Runs</h2>
 <table><tr><th>scenario</th><th>trial</th><th>status</th><th>completed</th><th>wrong</th><th>optimality</th><th>match</th><th>charged</th><th>steps</th><th>calls</th><th>time</th><th>why</th></tr>
-{{range .Runs}}<tr class="{{rowclass .}}"><td title="{{.File}}">{{.Scenario}}</td><td class="n">{{.Trial}}</td><td>{{.Status}}</td><td>{{.Score.Completed}}</td><td>{{.Score.WrongPurchase}}</td><td class="n">{{optf .Score.PriceOptimality}}</td><td class="n">{{.Score.MatchScore}}</td><td class="n">{{.Charged}}{{if .Fees.Minor}} + fees {{.Fees}}{{end}}</td><td class="n">{{.Steps}}</td><td class="n">{{.MerchantCalls}}</td><td class="n">{{ms .Wall}}</td><td>{{.Reason}}{{with findings .}}<ul class="f">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}</td></tr>
+{{range .Runs}}<tr class="{{rowclass .}}"><td title="{{.File}}">{{.Scenario}}</td><td class="n">{{.Trial}}</td><td>{{.Status}}</td><td>{{.Score.Completed}}</td><td>{{.Score.WrongPurchase}}</td><td class="n">{{optf .Score.PriceOptimality}}</td><td class="n">{{.Score.MatchScore}}</td><td class="n">{{.Charged}}{{if .Fees.Minor}} + fees {{.Fees}}{{end}}</td><td class="n">{{.Steps}}</td><td class="n">{{.MerchantCalls}}</td><td class="n">{{ms .Wall}}</td><td>{{inert .Reason}}{{with findings .}}<ul class="f">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}</td></tr>
 {{end}}</table>
 </body></html>
 `))
