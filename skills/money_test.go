@@ -126,3 +126,34 @@ func TestRegistry(t *testing.T) {
 		t.Fatal("empty id must fail")
 	}
 }
+
+func TestISO4217Currencies(t *testing.T) {
+	cases := []struct {
+		code string
+		exp  int
+		sym  string
+	}{
+		{"PHP", 2, "₱"}, {"INR", 2, "₹"}, {"php", 2, "₱"}, {"JPY", 0, "JP¥"}, {"KRW", 0, "₩"},
+		{"CLP", 0, "CLP "}, {"KWD", 3, "KWD "}, {"CLF", 4, "CLF "}, {"CNY", 2, "¥"}, {"MXN", 2, "MX$"},
+	}
+	for _, c := range cases {
+		cur, err := ParseCurrency(c.code)
+		if err != nil {
+			t.Fatalf("ParseCurrency(%q): %v", c.code, err)
+		}
+		if cur.Exponent() != c.exp || cur.Symbol() != c.sym {
+			t.Errorf("%s: exponent %d symbol %q, want %d %q", cur, cur.Exponent(), cur.Symbol(), c.exp, c.sym)
+		}
+	}
+	for _, bad := range []string{"XXX", "XTS", "XAU", "ZZZ", "PH", ""} {
+		if _, err := ParseCurrency(bad); err == nil {
+			t.Errorf("ParseCurrency(%q) accepted", bad)
+		}
+	}
+	if m, err := ParseMoney("1234.50", "PHP"); err != nil || m.Minor != 123450 || m.String() != "₱1234.50" {
+		t.Errorf("ParseMoney PHP: %v %v", m, err)
+	}
+	if m, err := ParseMoney("1.5", "KWD"); err != nil || m.Minor != 1500 {
+		t.Errorf("ParseMoney KWD: %v %v", m, err)
+	}
+}

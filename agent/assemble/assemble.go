@@ -39,7 +39,7 @@ import (
 	"github.com/cartwright-agent/cartwright/memory/sqlstore"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
-	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/acpclient"
 	"github.com/cartwright-agent/cartwright/skills/browser"
 	"github.com/cartwright-agent/cartwright/skills/pay"
 	"github.com/cartwright-agent/cartwright/skills/store"
@@ -241,7 +241,7 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 			if m.URL == "" {
 				return nil, fmt.Errorf("assemble: merchants[%d] (%s): an API merchant needs its URL", i, id)
 			}
-			ac, err := acp.New(acp.Config{BaseURL: m.URL, HTTPClient: mc, Retries: -1}) // the agent is the one retry layer
+			ac, err := acpclient.New(acpclient.Config{BaseURL: m.URL, HTTPClient: mc, Retries: -1}) // the agent is the one retry layer
 			if err != nil {
 				return nil, fmt.Errorf("merchant %s: %w", firstNonEmpty(id, m.URL), err)
 			}

@@ -27,6 +27,13 @@ var mayImport = map[string][]string{
 	"examples":  {"examples", "cmd", "evals", "agent", "memory", "planner", "merchants", "skills"},
 }
 
+// mustNotImport names packages a layer may not import although the
+// layering allows their layer: the mock merchants serve the protocol
+// (skills/acp), they never use Cartwright's client of it.
+var mustNotImport = map[string][]string{
+	"merchants": {"skills/acpclient"},
+}
+
 const modulePath = "github.com/cartwright-agent/cartwright"
 
 // layer is the top-level folder of a module package ("" outside the module).
@@ -61,6 +68,9 @@ func layerViolations(graph map[string][]string) []string {
 			ok := false
 			for _, a := range allowed {
 				ok = ok || a == tl
+			}
+			for _, d := range mustNotImport[fl] {
+				ok = ok && to != modulePath+"/"+d && !strings.HasPrefix(to, modulePath+"/"+d+"/")
 			}
 			if !ok {
 				out = append(out, from+" imports "+to)
@@ -115,6 +125,7 @@ func TestLayeringCatchesUpwardImports(t *testing.T) {
 		{"planner/offline", "merchants/demo", true},
 		{"merchants", "agent/policy", true},
 		{"merchants/paynet", "skills/acp", false},
+		{"merchants/paynet", "skills/acpclient", true},
 		{"evals", "cmd/cartwright", true},
 		{"agent/assemble", "memory/pgvector", false},
 	} {

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/merchants"
+	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
 	"github.com/cartwright-agent/cartwright/skills"
 )
 
@@ -165,7 +166,9 @@ func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.mux.ServeHTTP(w, r)
+	httpx.Methods(s.mux, s.prefix+"/", s.mux, func(w http.ResponseWriter, r *http.Request, allow string) {
+		s.fail(w, r, http.StatusMethodNotAllowed, "Method not allowed", r.Method+" is not allowed here (allowed: "+allow+").")
+	}).ServeHTTP(w, r)
 }
 
 // url builds an absolute path inside the shop from a route with {…}

@@ -1,6 +1,7 @@
-// Package acp is Cartwright's client for merchants that speak the Agentic
-// Commerce Protocol (version 2026-04-17) checkout API, plus the wire types
-// of that protocol and of its delegated-payment extension.
+// Package acpclient is Cartwright's client for merchants that speak the
+// Agentic Commerce Protocol (version 2026-04-17) checkout API. The wire
+// types of the protocol, shared with the mock merchants' server side, live
+// in skills/acp.
 //
 // A Client implements skills.Merchant from a base URL alone: checkout goes
 // through ACP's /checkout_sessions endpoints, and merchant information,
@@ -10,7 +11,7 @@
 // Idempotency-Key (generated when the caller gives none), so temporary
 // failures (503, 409 idempotency_in_flight, network errors) are retried
 // with backoff without doing the work twice.
-package acp
+package acpclient
 
 import (
 	"bytes"
@@ -20,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cartwright-agent/cartwright/skills/acp"
 	"io"
 	"net/http"
 	"net/url"
@@ -63,7 +65,7 @@ type Client struct {
 
 	mu        sync.Mutex
 	info      *skills.MerchantInfo
-	payment   *PaymentInfo
+	payment   *acp.PaymentInfo
 	requested map[string]map[string]bool // session id → SKUs the buyer asked for
 }
 
@@ -106,7 +108,7 @@ func (c *Client) BaseURL() string { return c.base }
 // APIError is an HTTP error answer with its ACP Error body.
 type APIError struct {
 	Status int
-	Err    Error
+	Err    acp.Error
 	kind   error
 }
 
@@ -127,7 +129,7 @@ func (e *APIError) Error() string {
 // Unwrap gives the skills sentinel error this answer means.
 func (e *APIError) Unwrap() error { return e.kind }
 
-func classify(status int, body Error) error {
+func classify(status int, body acp.Error) error {
 	switch {
 	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests || status >= 500:
 		return skills.ErrUnavailable
@@ -214,12 +216,12 @@ func (c *Client) once(ctx context.Context, method, path, key string, body []byte
 		return 0, err
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set(HeaderAPIVersion, Version)
+	req.Header.Set(acp.HeaderAPIVersion, acp.Version)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if key != "" {
-		req.Header.Set(HeaderIdempotencyKey, key)
+		req.Header.Set(acp.HeaderIdempotencyKey, key)
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
@@ -235,9 +237,9 @@ func (c *Client) once(ctx context.Context, method, path, key string, body []byte
 		return resp.StatusCode, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		var e Error
+		var e acp.Error
 		if json.Unmarshal(b, &e) != nil || e.Code == "" {
-			e = Error{Type: ErrTypeProcessingError, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(b))}
+			e = acp.Error{Type: acp.ErrTypeProcessingError, Code: "http_" + strconv.Itoa(resp.StatusCode), Message: strings.TrimSpace(string(b))}
 			if len(e.Message) > 200 {
 				e.Message = e.Message[:200]
 			}
@@ -246,7 +248,7 @@ func (c *Client) once(ctx context.Context, method, path, key string, body []byte
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, &APIError{Status: resp.StatusCode, Err: Error{Type: ErrTypeProcessingError, Code: "bad_response", Message: "undecodable response: " + err.Error()}, kind: skills.ErrInvalid}
+			return resp.StatusCode, &APIError{Status: resp.StatusCode, Err: acp.Error{Type: acp.ErrTypeProcessingError, Code: "bad_response", Message: "undecodable response: " + err.Error()}, kind: skills.ErrInvalid}
 		}
 	}
 	return resp.StatusCode, nil
@@ -263,7 +265,7 @@ func (c *Client) Info(ctx context.Context) (skills.MerchantInfo, error) {
 	c.mu.Unlock()
 	var body struct {
 		skills.MerchantInfo
-		Payment *PaymentInfo `json:"payment,omitempty"`
+		Payment *acp.PaymentInfo `json:"payment,omitempty"`
 	}
 	if _, err := c.do(ctx, http.MethodGet, ExtPrefix+"/info", "", nil, &body); err != nil {
 		return skills.MerchantInfo{}, fmt.Errorf("acp %s: info: %w", c.base, err)
@@ -280,14 +282,14 @@ func (c *Client) Info(ctx context.Context) (skills.MerchantInfo, error) {
 
 // Payment returns where to obtain a delegated payment token for this
 // merchant, as the merchant publishes it (ErrNotFound when it does not).
-func (c *Client) Payment(ctx context.Context) (PaymentInfo, error) {
+func (c *Client) Payment(ctx context.Context) (acp.PaymentInfo, error) {
 	if _, err := c.Info(ctx); err != nil {
-		return PaymentInfo{}, err
+		return acp.PaymentInfo{}, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.payment == nil || c.payment.DelegateURL == "" {
-		return PaymentInfo{}, fmt.Errorf("acp %s: %w: the merchant publishes no payment network", c.base, skills.ErrNotFound)
+		return acp.PaymentInfo{}, fmt.Errorf("acp %s: %w: the merchant publishes no payment network", c.base, skills.ErrNotFound)
 	}
 	return *c.payment, nil
 }
@@ -337,13 +339,13 @@ func (c *Client) Product(ctx context.Context, sku string) (skills.Product, error
 	return p, nil
 }
 
-func toAddress(a *skills.Address) *FulfillmentDetails {
+func toAddress(a *skills.Address) *acp.FulfillmentDetails {
 	if a == nil {
 		return nil
 	}
-	fd := &FulfillmentDetails{Name: a.Name, PhoneNumber: a.Phone, Email: a.Email}
+	fd := &acp.FulfillmentDetails{Name: a.Name, PhoneNumber: a.Phone, Email: a.Email}
 	if a.Line1 != "" || a.City != "" || a.PostalCode != "" {
-		fd.Address = &Address{Name: a.Name, LineOne: a.Line1, LineTwo: a.Line2, City: a.City, State: a.Region, Country: a.Country, PostalCode: a.PostalCode}
+		fd.Address = &acp.Address{Name: a.Name, LineOne: a.Line1, LineTwo: a.Line2, City: a.City, State: a.Region, Country: a.Country, PostalCode: a.PostalCode}
 	}
 	return fd
 }
@@ -360,28 +362,28 @@ func (c *Client) Quote(ctx context.Context, req skills.QuoteRequest) (*skills.Qu
 	if len(req.Lines) == 0 {
 		return nil, fmt.Errorf("acp %s: quote: %w: no lines", c.base, skills.ErrInvalid)
 	}
-	items := make([]Item, len(req.Lines))
+	items := make([]acp.Item, len(req.Lines))
 	want := map[string]bool{}
 	for i, l := range req.Lines {
 		q := l.Quantity
-		items[i] = Item{ID: l.SKU, Quantity: &q}
+		items[i] = acp.Item{ID: l.SKU, Quantity: &q}
 		want[l.SKU] = true
 	}
-	var disc *DiscountsRequest
+	var disc *acp.DiscountsRequest
 	if req.Coupon != "" {
-		disc = &DiscountsRequest{Codes: []string{req.Coupon}}
+		disc = &acp.DiscountsRequest{Codes: []string{req.Coupon}}
 	}
-	var s CheckoutSession
+	var s acp.CheckoutSession
 	if req.QuoteID == "" {
-		body := CreateSessionRequest{
+		body := acp.CreateSessionRequest{
 			LineItems: items, Currency: strings.ToLower(string(info.Currency)),
 			Capabilities: json.RawMessage(`{}`), FulfillmentDetails: toAddress(req.Address), Discounts: disc,
 		}
 		_, err = c.do(ctx, http.MethodPost, "/checkout_sessions", req.IdempotencyKey, body, &s)
 	} else {
-		body := UpdateSessionRequest{LineItems: items, FulfillmentDetails: toAddress(req.Address), Discounts: disc}
+		body := acp.UpdateSessionRequest{LineItems: items, FulfillmentDetails: toAddress(req.Address), Discounts: disc}
 		if disc == nil {
-			body.Discounts = &DiscountsRequest{Codes: []string{}}
+			body.Discounts = &acp.DiscountsRequest{Codes: []string{}}
 		}
 		_, err = c.do(ctx, http.MethodPost, "/checkout_sessions/"+url.PathEscape(req.QuoteID), req.IdempotencyKey, body, &s)
 	}
@@ -403,7 +405,7 @@ func (c *Client) Quote(ctx context.Context, req skills.QuoteRequest) (*skills.Qu
 	return q, nil
 }
 
-func (c *Client) toQuote(info skills.MerchantInfo, s *CheckoutSession) (*skills.Quote, error) {
+func (c *Client) toQuote(info skills.MerchantInfo, s *acp.CheckoutSession) (*skills.Quote, error) {
 	cur, err := skills.ParseCurrency(s.Currency)
 	if err != nil {
 		return nil, fmt.Errorf("acp %s: session %s: %w: %v", c.base, s.ID, skills.ErrInvalid, err)
@@ -425,7 +427,7 @@ func (c *Client) toQuote(info skills.MerchantInfo, s *CheckoutSession) (*skills.
 			name = li.Item.Name
 		}
 		total := li.UnitAmount * int64(li.Quantity)
-		if t, ok := TotalOf(li.Totals, TotalTotal); ok {
+		if t, ok := acp.TotalOf(li.Totals, acp.TotalTotal); ok {
 			total = t
 		}
 		q.Lines = append(q.Lines, skills.QuoteLine{
@@ -434,9 +436,9 @@ func (c *Client) toQuote(info skills.MerchantInfo, s *CheckoutSession) (*skills.
 			AddOn: want != nil && !want[sku],
 		})
 	}
-	get := func(t string) skills.Money { v, _ := TotalOf(s.Totals, t); return skills.M(v, cur) }
-	q.Subtotal, q.Discount, q.Shipping = get(TotalItemsBase), get(TotalDiscount), get(TotalFulfillment)
-	total, ok := TotalOf(s.Totals, TotalTotal)
+	get := func(t string) skills.Money { v, _ := acp.TotalOf(s.Totals, t); return skills.M(v, cur) }
+	q.Subtotal, q.Discount, q.Shipping = get(acp.TotalItemsBase), get(acp.TotalDiscount), get(acp.TotalFulfillment)
+	total, ok := acp.TotalOf(s.Totals, acp.TotalTotal)
 	if !ok {
 		return nil, fmt.Errorf("acp %s: session %s has no total: %w", c.base, s.ID, skills.ErrInvalid)
 	}
@@ -470,11 +472,11 @@ func (c *Client) Complete(ctx context.Context, req skills.CompleteRequest) (*ski
 	if typ == "" {
 		typ = "vault_token"
 	}
-	body := CompleteSessionRequest{PaymentData: &PaymentData{
+	body := acp.CompleteSessionRequest{PaymentData: &acp.PaymentData{
 		HandlerID:  "delegated_card",
-		Instrument: &Instrument{Type: "card", Credential: Credential{Type: typ, Token: req.Credential.Token}},
+		Instrument: &acp.Instrument{Type: "card", Credential: acp.Credential{Type: typ, Token: req.Credential.Token}},
 	}}
-	var s CheckoutSession
+	var s acp.CheckoutSession
 	if _, err := c.do(ctx, http.MethodPost, "/checkout_sessions/"+url.PathEscape(req.QuoteID)+"/complete", req.IdempotencyKey, body, &s); err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) && ae.Err.Code == "session_expired" {
@@ -543,8 +545,8 @@ func (c *Client) CancelOrder(ctx context.Context, id, idempotencyKey string) (*s
 
 // Cancel abandons a checkout session.
 func (c *Client) Cancel(ctx context.Context, quoteID, idempotencyKey string) error {
-	var s CheckoutSession
-	if _, err := c.do(ctx, http.MethodPost, "/checkout_sessions/"+url.PathEscape(quoteID)+"/cancel", idempotencyKey, CancelSessionRequest{}, &s); err != nil {
+	var s acp.CheckoutSession
+	if _, err := c.do(ctx, http.MethodPost, "/checkout_sessions/"+url.PathEscape(quoteID)+"/cancel", idempotencyKey, acp.CancelSessionRequest{}, &s); err != nil {
 		return fmt.Errorf("acp %s: cancel %s: %w", c.base, quoteID, err)
 	}
 	c.mu.Lock()

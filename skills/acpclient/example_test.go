@@ -1,4 +1,4 @@
-package acp_test
+package acpclient_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/skills"
-	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/acpclient"
 )
 
 // Reach any merchant speaking the API from its URL alone.
@@ -25,7 +25,7 @@ merchants:
 	defer r.Close()
 
 	var m skills.Merchant
-	m, err = acp.New(acp.Config{BaseURL: r.URL("corner")})
+	m, err = acpclient.New(acpclient.Config{BaseURL: r.URL("corner")})
 	if err != nil {
 		panic(err)
 	}

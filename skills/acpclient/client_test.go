@@ -1,4 +1,4 @@
-package acp_test
+package acpclient_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/acpclient"
 )
 
 const world = `
@@ -57,9 +58,9 @@ func startWorld(t *testing.T) *merchants.Running {
 	return r
 }
 
-func client(t *testing.T, url string) *acp.Client {
+func client(t *testing.T, url string) *acpclient.Client {
 	t.Helper()
-	c, err := acp.New(acp.Config{BaseURL: url, Backoff: time.Millisecond, Retries: 8})
+	c, err := acpclient.New(acpclient.Config{BaseURL: url, Backoff: time.Millisecond, Retries: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestClientErrors(t *testing.T) {
 	if len(r.Paynet.Ledger()) != 0 {
 		t.Fatal("errors moved money")
 	}
-	if _, err := acp.New(acp.Config{BaseURL: "not a url"}); err == nil {
+	if _, err := acpclient.New(acpclient.Config{BaseURL: "not a url"}); err == nil {
 		t.Error("bad base URL accepted")
 	}
 	// Nothing listening: ErrUnavailable after the retries.
@@ -367,7 +368,7 @@ func TestInFlightIsUnavailableNotRefused(t *testing.T) {
 		w.Write([]byte(`{"type":"invalid_request","code":"idempotency_in_flight","message":"a request with this Idempotency-Key is still being processed"}`))
 	}))
 	defer srv.Close()
-	c, err := acp.New(acp.Config{BaseURL: srv.URL, Retries: -1})
+	c, err := acpclient.New(acpclient.Config{BaseURL: srv.URL, Retries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
