@@ -73,9 +73,9 @@ var drillFuncs = template.FuncMap{
 		}
 		return out
 	},
-	"offers":  offerGroups,
-	"steps":   stepRows,
-	"add":     func(a, b int) int { return a + b },
+	"offers": offerGroups,
+	"steps":  stepRows,
+	"add":    func(a, b int) int { return a + b },
 	// runlink is the fragment that opens a run's drill-down, "/" kept
 	// literal so the link reads as it is typed.
 	"runlink": func(r Run) template.URL {
