@@ -20,6 +20,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Generated: r.Started.UTC().Format(time.RFC3339)}
 	tags, planners := map[string]bool{}, map[string]bool{}
 	for _, run := range r.Runs {
+		run = inertRun(run)
 		data.Drills = append(data.Drills, drillView{R: run, ID: "run=" + run.Key()})
 		for _, t := range run.Tags {
 			tags[t] = true
