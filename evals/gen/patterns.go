@@ -454,7 +454,7 @@ func (b *builder) sayCounts(s *segment) {
 func (b *builder) sayPosts(qs []req) {
 	for i, q := range qs {
 		p := q.post
-		if i > 0 && !strings.HasPrefix(p, ",") {
+		if i > 0 && !strings.HasPrefix(p, ",") && !strings.HasPrefix(p, "(") {
 			p = pick(b.r, []string{"and ", ", ", ", and "}) + p
 		}
 		b.say(p)
