@@ -61,6 +61,7 @@ func BenchmarkSolveScale(b *testing.B) {
 						ps[i] = scaleProblem(r, n, m, k)
 					}
 					b.ReportAllocs()
+					cpu := startCPU(b)
 					nodes := 0
 					for i := 0; b.Loop(); i++ {
 						sol, err := Solve(ps[i%len(ps)])
@@ -69,6 +70,7 @@ func BenchmarkSolveScale(b *testing.B) {
 						}
 						nodes += sol.Nodes
 					}
+					cpu.report(b)
 					b.ReportMetric(float64(nodes)/float64(b.N), "nodes/op")
 				})
 			}
