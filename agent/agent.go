@@ -215,7 +215,7 @@ func (a *Agent) Run(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	} else {
-		req.SessionID = newSessionID()
+		req.SessionID = NewSessionID()
 	}
 	s := &session{ID: req.SessionID, Request: req, Phase: phaseNew, CreatedAt: a.now().UTC(), Facts: map[string]fact{}}
 	s.Result = Result{SessionID: s.ID, Status: StatusRunning}

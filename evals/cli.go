@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -204,7 +205,7 @@ func filter(ss []*Scenario, only, tag string) []*Scenario {
 		if only != "" && !strings.Contains(s.ID, only) {
 			continue
 		}
-		if tag != "" && !contains(s.Tags, tag) {
+		if tag != "" && !slices.Contains(s.Tags, tag) {
 			continue
 		}
 		out = append(out, s)
