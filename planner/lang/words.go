@@ -5,7 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/currency"
+	"github.com/cartwright-agent/cartwright/skills"
 )
 
 // Word is one word of a text: lower case as written (Text), its singular
@@ -232,7 +232,7 @@ func IsCurrencyWord(w string) bool {
 		return true
 	}
 	if len(w) == 3 {
-		if _, err := currency.ParseISO(strings.ToUpper(w)); err == nil && w != "all" && w != "top" && w != "try" && w != "cup" {
+		if skills.Currency(strings.ToUpper(w)).Valid() && w != "all" && w != "top" && w != "try" && w != "cup" {
 			return true
 		}
 	}
