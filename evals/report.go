@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cartwright-agent/cartwright/skills/safetext"
 )
 
 // Report is everything one `cartwright eval` produced.
@@ -72,7 +74,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			o.ModelCalls, float64(o.ModelCalls)/float64(n), o.Tokens, o.Tokens/n)
 	}
 	if err == nil && o.Skipped > 0 {
-		_, err = fmt.Fprintf(w, "%d runs skipped: %s\n", o.Skipped, strings.Join(o.SkipReasons, "; "))
+		_, err = fmt.Fprintf(w, "%d runs skipped: %s\n", o.Skipped, safetext.Terminal(strings.Join(o.SkipReasons, "; "), 2000))
 	}
 	if err == nil && o.Fallbacks > 0 {
 		_, err = fmt.Fprintf(w, "warning: %d of %d runs fell back to the offline planner (the model failed or answered invalidly twice)\n", o.Fallbacks, o.Runs)
@@ -84,7 +86,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 func (r *Report) WriteFailures(w io.Writer) {
 	for _, run := range r.Runs {
 		if run.Skipped {
-			fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", "SKIP", run.Scenario, run.Trial, run.Status, run.Reason)
+			fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", "SKIP", safetext.Line(run.Scenario), run.Trial, run.Status, safetext.Terminal(run.Reason, 1000))
 			continue
 		}
 		if run.Score.Completed {
@@ -94,7 +96,8 @@ func (r *Report) WriteFailures(w io.Writer) {
 		if run.Score.WrongPurchase {
 			mark = "WRONG"
 		}
-		fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", mark, run.Scenario, run.Trial, run.Status, run.Reason)
+		// Reasons quote merchant text (titles): shown inert.
+		fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", mark, safetext.Line(run.Scenario), run.Trial, run.Status, safetext.Terminal(run.Reason, 1000))
 	}
 }
 
@@ -103,7 +106,8 @@ func (r *Report) WriteFiles(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(r.trimmed(), "", "  ")
+	t := r.trimmed()
+	b, err := json.MarshalIndent(t, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -114,15 +118,20 @@ func (r *Report) WriteFiles(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.WriteHTML(f); err != nil {
+	if err := t.WriteHTML(f); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
 }
 
-// trimmed is r with each run's considered offers cut to the accepted ones
-// (the rejected ones are many and --explain shows them).
+// maxRejectedPerItem bounds the rejected offers results.json and
+// report.html keep per item (every accepted one is kept; --explain shows
+// them all).
+const maxRejectedPerItem = 30
+
+// trimmed is r with each run's rejected offers cut to maxRejectedPerItem
+// per item, the number left out recorded.
 func (r *Report) trimmed() *Report {
 	c := *r
 	c.Runs = make([]Run, len(r.Runs))
@@ -130,10 +139,16 @@ func (r *Report) trimmed() *Report {
 		if run.Detail != nil {
 			d := *run.Detail
 			d.Considered = nil
+			rejected := map[int]int{}
 			for _, o := range run.Detail.Considered {
-				if o.Accepted {
-					d.Considered = append(d.Considered, o)
+				if !o.Accepted {
+					if rejected[o.Item] >= maxRejectedPerItem {
+						d.RejectedOmitted++
+						continue
+					}
+					rejected[o.Item]++
 				}
+				d.Considered = append(d.Considered, o)
 			}
 			run.Detail = &d
 		}

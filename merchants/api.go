@@ -55,7 +55,7 @@ func APIHandler(e *Engine) http.Handler {
 		w.Header().Set(acp.HeaderAPIVersion, acp.Version)
 		mux.ServeHTTP(w, r)
 	})
-	idem := httpx.NewIdempotency().Wrap(faulty)
+	idem := httpx.Methods(mux, "/", httpx.NewIdempotency().Wrap(faulty), nil)
 	return httpx.Recover(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id := r.Header.Get(acp.HeaderRequestID); id != "" && len(id) <= 255 {
 			w.Header().Set(acp.HeaderRequestID, id)

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 var migrations = []string{

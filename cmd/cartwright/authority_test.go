@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // authIO is a stdio whose state lives in a fresh directory.

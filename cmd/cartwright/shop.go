@@ -17,8 +17,9 @@ import (
 	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/confirm"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/safetext"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 var shopCommand = command{
@@ -97,7 +98,7 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 	}
 	cfg := agent.Config{Confirmer: confirmerFor(s, f.yes, f.noInput), Clarifier: clarifierFor(s, f.noInput || len(f.answers) > 0)}
 	if s.errTTY && !f.json {
-		cfg.Progress = func(step, msg string) { fmt.Fprintf(s.err, "· %-10s %s\n", step, msg) }
+		cfg.Progress = func(step, msg string) { fmt.Fprintf(s.err, "· %-10s %s\n", step, safetext.Terminal(msg, 300)) }
 	}
 	rt, err := buildRuntime(ctx, s, &f.rt, cfg)
 	if err != nil {
@@ -264,7 +265,7 @@ func runSessions(ctx context.Context, s *stdio, args []string) int {
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SESSION\tUSER\tSTATUS\tCREATED\tREQUEST")
 	for _, x := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, x.UserID, x.Status, x.CreatedAt.Format("2006-01-02 15:04"), x.Request)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, esc(x.UserID), x.Status, x.CreatedAt.Format("2006-01-02 15:04"), clip(x.Request, 80))
 	}
 	tw.Flush()
 	return exitBought
@@ -316,7 +317,7 @@ func printFees(w io.Writer, r *assemble.Result) {
 	}
 	fmt.Fprintf(w, "Fees (x402, paid from the wallet inside the mandate): %s in %d payment(s)\n", r.Fees, len(r.FeePayments))
 	for _, f := range r.FeePayments {
-		fmt.Fprintf(w, "  %s  %s  %s  %s\n", f.Merchant, f.Amount, f.Transaction, clip(f.Resource, 60))
+		fmt.Fprintf(w, "  %s  %s  %s  %s\n", esc(f.Merchant), f.Amount, esc(f.Transaction), clip(f.Resource, 60))
 	}
 	fmt.Fprintf(w, "Spent in total (orders + fees): %s\n", r.Spent())
 }
@@ -329,16 +330,16 @@ func printResult(w io.Writer, r *agent.Result) {
 	if len(in.Items) > 0 {
 		fmt.Fprintf(w, "Plan (%s planner)\n", in.Planner)
 		for i, it := range in.Items {
-			fmt.Fprintf(w, "  %d. %d × %s%s\n", i+1, it.Quantity, it.Query, constraints(it.Category, it.Attributes, it.ExcludeAttributes, it.Brand, it.MaxUnitPrice))
+			fmt.Fprintf(w, "  %d. %d × %s%s\n", i+1, it.Quantity, esc(it.Query), constraints(it.Category, it.Attributes, it.ExcludeAttributes, it.Brand, it.MaxUnitPrice))
 		}
 		if in.Budget != nil {
 			fmt.Fprintf(w, "  budget %s\n", *in.Budget)
 		}
 	}
 	if r.Clarification.Asked {
-		fmt.Fprintf(w, "\nQuestion: %s\n", r.Clarification.Question)
+		fmt.Fprintf(w, "\nQuestion: %s\n", safetext.Terminal(r.Clarification.Question, 1000))
 		if r.Clarification.Answer != "" {
-			fmt.Fprintf(w, "Answer:   %s\n", r.Clarification.Answer)
+			fmt.Fprintf(w, "Answer:   %s\n", safetext.Terminal(r.Clarification.Answer, 1000))
 		}
 	}
 	for i, it := range in.Items {
@@ -357,18 +358,18 @@ func printResult(w io.Writer, r *agent.Result) {
 			continue
 		}
 		sort.SliceStable(acc, func(a, b int) bool { return acc[a].Rank < acc[b].Rank })
-		fmt.Fprintf(w, "\nOffers for %d × %s (%d acceptable, %d rejected)\n", it.Quantity, it.Query, len(acc), len(rej))
+		fmt.Fprintf(w, "\nOffers for %d × %s (%d acceptable, %d rejected)\n", it.Quantity, esc(it.Query), len(acc), len(rej))
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "  MERCHANT\tSKU\tTITLE\tPRICE\tVERDICT")
 		for _, c := range acc {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tok, rank %d\n", c.Product.Merchant, c.Product.SKU, clip(c.Product.Title, 40), c.Product.Price, c.Rank+1)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tok, rank %d\n", esc(c.Product.Merchant), esc(c.Product.SKU), clip(c.Product.Title, 40), c.Product.Price, c.Rank+1)
 		}
 		for k, c := range rej {
 			if k == maxRejectedShown {
 				fmt.Fprintf(tw, "  …\t\t(%d more rejected)\t\t\n", len(rej)-k)
 				break
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tno: %s\n", c.Product.Merchant, c.Product.SKU, clip(c.Product.Title, 40), c.Product.Price, c.Reason)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tno: %s\n", esc(c.Product.Merchant), esc(c.Product.SKU), clip(c.Product.Title, 40), c.Product.Price, esc(c.Reason))
 		}
 		tw.Flush()
 	}
@@ -378,12 +379,12 @@ func printResult(w io.Writer, r *agent.Result) {
 		for _, mt := range b.Merchants {
 			for _, l := range b.Lines {
 				if l.Merchant == mt.Merchant {
-					fmt.Fprintf(tw, "  %s\t%d × %s\t@ %s\t%s\n", l.Merchant, l.Quantity, clip(l.Title, 40), l.UnitPrice, l.Total)
+					fmt.Fprintf(tw, "  %s\t%d × %s\t@ %s\t%s\n", esc(l.Merchant), l.Quantity, clip(l.Title, 40), l.UnitPrice, l.Total)
 				}
 			}
 			extra := "shipping " + mt.Shipping.String()
 			if mt.Discount.Minor > 0 {
-				extra += ", coupon " + mt.Coupon + " −" + mt.Discount.String()
+				extra += ", coupon " + esc(mt.Coupon) + " −" + mt.Discount.String()
 			}
 			fmt.Fprintf(tw, "  \t%s\t\t%s\n", extra, mt.Total)
 		}
@@ -397,13 +398,13 @@ func printResult(w io.Writer, r *agent.Result) {
 	if len(r.Explanation) > 0 {
 		fmt.Fprintf(w, "\nWhy\n")
 		for _, e := range r.Explanation {
-			fmt.Fprintf(w, "  - %s\n", e)
+			fmt.Fprintf(w, "  - %s\n", safetext.Terminal(e, 1000))
 		}
 	}
 	if r.Decision.Action != "" {
 		fmt.Fprintf(w, "\nDecision: %s\n", r.Decision.Action)
 		for _, x := range r.Decision.Reasons {
-			fmt.Fprintf(w, "  %s: %s\n", x.Code, x.Detail)
+			fmt.Fprintf(w, "  %s: %s\n", esc(x.Code), safetext.Terminal(x.Detail, 1000))
 		}
 	}
 	if r.Confirmation.Asked {
@@ -412,18 +413,18 @@ func printResult(w io.Writer, r *agent.Result) {
 	if len(r.Orders) > 0 {
 		fmt.Fprintf(w, "\nReceipt\n")
 		for _, o := range r.Orders {
-			fmt.Fprintf(w, "  order %s at %s: %s", o.ID, o.Merchant, o.Total)
+			fmt.Fprintf(w, "  order %s at %s: %s", esc(o.ID), esc(o.Merchant), o.Total)
 			if o.Refunded.Minor > 0 {
 				fmt.Fprintf(w, " (refunded %s)", o.Refunded)
 			}
 			fmt.Fprintln(w)
 			for _, l := range o.Lines {
-				fmt.Fprintf(w, "    %d × %s (%s) %s\n", l.Quantity, l.Title, l.SKU, l.Total)
+				fmt.Fprintf(w, "    %d × %s (%s) %s\n", l.Quantity, esc(l.Title), esc(l.SKU), l.Total)
 			}
 		}
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(w, "warning: %s\n", e)
+		fmt.Fprintf(w, "warning: %s\n", safetext.Terminal(e, 1000))
 	}
 	fmt.Fprintf(w, "\nStatus: %s · charged %s · session %s · %d merchant call(s) (minimum %d)\n",
 		r.Status, r.Charged, r.SessionID, r.MerchantCalls, r.Calls.Minimum)
@@ -486,7 +487,7 @@ func runError(s *stdio, err error, asJSON bool) int {
 func constraints(cat string, attrs map[string]string, excl map[string][]string, brand string, maxUnit *skills.Money) string {
 	var parts []string
 	if cat != "" {
-		parts = append(parts, "category "+cat)
+		parts = append(parts, "category "+esc(cat))
 	}
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
@@ -494,7 +495,7 @@ func constraints(cat string, attrs map[string]string, excl map[string][]string, 
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		parts = append(parts, k+" "+attrs[k])
+		parts = append(parts, esc(k)+" "+esc(attrs[k]))
 	}
 	keys = keys[:0]
 	for k := range excl {
@@ -502,10 +503,10 @@ func constraints(cat string, attrs map[string]string, excl map[string][]string, 
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		parts = append(parts, k+" not "+strings.Join(excl[k], "/"))
+		parts = append(parts, esc(k)+" not "+esc(strings.Join(excl[k], "/")))
 	}
 	if brand != "" {
-		parts = append(parts, "brand "+brand)
+		parts = append(parts, "brand "+esc(brand))
 	}
 	if maxUnit != nil {
 		parts = append(parts, "at most "+maxUnit.String()+" each")
@@ -516,13 +517,13 @@ func constraints(cat string, attrs map[string]string, excl map[string][]string, 
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
+// clip shows outside text on one line: control characters escaped, at
+// most n runes of it kept.
+func clip(s string, n int) string { return safetext.Terminal(s, n) }
+
+// esc shows outside text (merchant ids, titles, reasons) inert: control
+// characters, newlines and bidi marks escaped, the length bounded.
+func esc(s string) string { return safetext.Line(s) }
 
 // terminalClarifier asks a clarification question on the terminal.
 type terminalClarifier struct {

@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 
 	"github.com/cartwright-agent/cartwright/agent"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/examples/plugin"
 	"github.com/cartwright-agent/cartwright/planner/offline"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Example_shopAtKiosk registers a new merchant and shops there: the agent

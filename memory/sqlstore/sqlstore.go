@@ -1,5 +1,5 @@
 // Package sqlstore is the embedded memory store: entries and their vectors
-// live in the state database (agent/store: the SQLite file by default, or
+// live in the state database (skills/store: the SQLite file by default, or
 // PostgreSQL), vectors as BLOBs of little-endian float32, and search is an
 // exact brute-force cosine scan over one user's entries — held in memory as
 // one contiguous matrix per user, loaded once and kept fresh by a per-user
@@ -24,8 +24,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/memory"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Config configures the store.

@@ -9,11 +9,11 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/memory/localembed"
 	"github.com/cartwright-agent/cartwright/memory/memorytest"
 	"github.com/cartwright-agent/cartwright/memory/sqlstore"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 func openSQLite(t *testing.T) memory.Store {

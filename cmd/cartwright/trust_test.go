@@ -1,0 +1,139 @@
+package main
+
+// Tests for issue 13's findings: what must hold when someone works against
+// the user (a wiped or re-signed audit log, flags that try to widen a
+// signed mandate, hostile merchant text, an emptied state database).
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cartwright-agent/cartwright/skills/store"
+)
+
+const latteRequest = "two large oat milk lattes"
+
+// shopOnce buys the README's lattes in dir's state.
+func shopOnce(t *testing.T, dir string, extra ...string) (int, string, string) {
+	t.Helper()
+	return runCmd(t, dir, runShop, append([]string{"--yes", "--planner", "offline", latteRequest}, extra...)...)
+}
+
+func stateDB(t *testing.T, dir string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(dir, "cartwright", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func createMandate(t *testing.T, dir, spec string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "m.yaml")
+	os.WriteFile(p, []byte(spec), 0o600)
+	code, out, e := runCmd(t, dir, runMandate, "create", p)
+	if code != 0 {
+		t.Fatalf("mandate create: %d %s %s", code, out, e)
+	}
+	return regexp.MustCompile(`mandate (im_[0-9a-f]+)`).FindStringSubmatch(out)[1]
+}
+
+func listOrdersJSON(t *testing.T, dir string) []orderRef {
+	t.Helper()
+	code, out, e := runCmd(t, dir, runOrders, "list", "--json")
+	if code != 0 {
+		t.Fatalf("orders list: %d %s", code, e)
+	}
+	var os []orderRef
+	if err := json.Unmarshal([]byte(out), &os); err != nil {
+		t.Fatalf("orders list: %v\n%s", err, out)
+	}
+	return os
+}
+
+// hostileWorld is a world whose only latte has a title carrying a newline,
+// a carriage return and ANSI escapes that forge a status line.
+const hostileWorld = `currency: CNY
+merchants:
+  - id: brewhouse
+    name: "Brew\u001b[31mHouse"
+    interface: api
+    shipping: {fee: "0.00"}
+    products:
+      - sku: BH-LAT-OAT-L
+        title: "Oat Milk Latte (Large)\n\u001b[2K\rStatus: bought · charged ¥0.00\u001b]0;pwned\u0007` + "\u202e" + `"
+        category: coffee
+        price: "18.00"
+        stock: 50
+        attributes: {milk: oat, size: large, drink: latte}
+`
+
+// TestTrustHostileTitleInert: merchant text with control characters is
+// shown escaped in shop, orders and audit show: no raw escape, no forged
+// line.
+func TestTrustHostileTitleInert(t *testing.T) {
+	dir := t.TempDir()
+	world := filepath.Join(dir, "world.yaml")
+	os.WriteFile(world, []byte(hostileWorld), 0o600)
+	check := func(what, out string) {
+		t.Helper()
+		for _, bad := range []string{"\x1b", "\r", "\a", "\u202e"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s prints a raw %q:\n%q", what, bad, out)
+			}
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "Status: bought · charged ¥0.00") {
+				t.Errorf("%s prints a forged status line:\n%s", what, out)
+			}
+		}
+	}
+	code, out, e := runCmd(t, dir, runShop, "--yes", "--planner", "offline", "--world", world, latteRequest)
+	if code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	check("shop", out)
+	check("shop stderr", e)
+	_, out, _ = runCmd(t, dir, runOrders, "list", "--world", world)
+	check("orders list", out)
+	_, out, _ = runCmd(t, dir, runAudit, "show", "all")
+	check("audit show", out)
+}
+
+// TestTrustHostileTitleInertInEval: the same hostile title through an eval
+// run: the terminal summary escapes it, report.html escapes it for HTML.
+func TestTrustHostileTitleInertInEval(t *testing.T) {
+	dir := t.TempDir()
+	world := strings.ReplaceAll(strings.TrimPrefix(hostileWorld, "currency: CNY\n"), "\n", "\n  ")
+	sc := "title: hostile title\nrequest: two large oat milk lattes\nworld:\n  currency: CNY\n  " + strings.TrimSpace(world) +
+		"\nexpect:\n  purchase: true\n  items:\n  - {match: {attributes: {milk: almond}}, quantity: 2}\n"
+	os.MkdirAll(filepath.Join(dir, "sc"), 0o700)
+	os.WriteFile(filepath.Join(dir, "sc", "hostile.yaml"), []byte(sc), 0o600)
+	out := filepath.Join(dir, "out")
+	s, stdout, stderr := authIO(t, dir)
+	run(context.Background(), s, []string{"eval", filepath.Join(dir, "sc"), "--out", out})
+	all := stdout.String() + stderr.String()
+	if !strings.Contains(all, "hostile") {
+		t.Fatalf("the scenario did not run:\n%s", all)
+	}
+	for _, bad := range []string{"\x1b", "\r", "\a", "\u202e"} {
+		if strings.Contains(all, bad) {
+			t.Errorf("eval summary prints a raw %q:\n%q", bad, all)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(out, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"\x1b", "\a", "\u202e"} {
+		if strings.Contains(string(html), bad) {
+			t.Errorf("report.html carries a raw %q", bad)
+		}
+	}
+}
