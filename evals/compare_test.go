@@ -60,15 +60,15 @@ func TestCompareReportsKinds(t *testing.T) {
 		got[c.Scenario+" "+c.Kind] = c
 	}
 	want := map[string]bool{ // key → regression
-		"flip-fail " + ChangeCompletedToFailed: true,
+		"flip-fail " + ChangeCompletedToFailed:  true,
 		"flip-wrong " + ChangeCompletedToFailed: true, "flip-wrong " + ChangeRightToWrong: true,
-		"pricier " + ChangeOptimalityDown:    true,
-		"slower " + ChangeTimeUp:             true,
-		"fixed " + ChangeFailedToCompleted:   false,
+		"pricier " + ChangeOptimalityDown:     true,
+		"slower " + ChangeTimeUp:              true,
+		"fixed " + ChangeFailedToCompleted:    false,
 		"browserless " + ChangeNoLongerGraded: true,
-		"gone " + ChangeOnlyInA:              false,
-		"new " + ChangeOnlyInB:               false,
-		"trials " + ChangeCompletedToFailed:  true,
+		"gone " + ChangeOnlyInA:               false,
+		"new " + ChangeOnlyInB:                false,
+		"trials " + ChangeCompletedToFailed:   true,
 	}
 	for k, reg := range want {
 		c, ok := got[k]

@@ -67,6 +67,19 @@ type PolicyInput struct {
 	Now     time.Time
 }
 
+// Reason is a machine-readable cause for a policy decision.
+type Reason struct {
+	Code   string `json:"code"` // e.g. over_budget, merchant_not_allowed, price_rose, unrequested_addon
+	Detail string `json:"detail"`
+}
+
+// Decision actions.
+const (
+	ActionPay     = "pay"
+	ActionConfirm = "confirm"
+	ActionRefuse  = "refuse"
+)
+
 // Decision is the policy's verdict on a basket.
 type Decision struct {
 	Action  string   `json:"action"` // ActionPay, ActionConfirm or ActionRefuse
