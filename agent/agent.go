@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cartwright-agent/cartwright/agent/check"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/store"
@@ -318,10 +319,11 @@ var errPersist = errors.New("persist session")
 
 // run is one drive of a session.
 type run struct {
-	a     *Agent
-	s     *session
-	calls atomic.Int64
-	mu    sync.Mutex // guards s.Result.Calls / Errors during fan-out
+	a       *Agent
+	s       *session
+	catalog *check.Catalog // the run's catalog vocabulary (requirement check)
+	calls   atomic.Int64
+	mu      sync.Mutex // guards s.Result.Calls / Errors during fan-out
 }
 
 func (r *run) save(ctx context.Context) error {

@@ -519,6 +519,7 @@ func (r *run) authorize(ctx context.Context, cur []*checkout) (done bool, err er
 		in.Categories[offerKey(c.Product.Merchant, c.Product.SKU)] = c.Product.Category
 	}
 	in.Total = total
+	in.Requirements = r.checkLines(ctx, cur)
 	var d Decision
 	err = r.step(ctx, "policy", fmt.Sprintf("%s over %d cart(s)", in.Total, len(in.Quotes)), func() (string, error) {
 		var err error
@@ -537,6 +538,16 @@ func (r *run) authorize(ctx context.Context, cur []*checkout) (done bool, err er
 	if d.Action == ActionPay && in.Planned.Currency == total.Currency && total.Minor > in.Planned.Minor {
 		d = Decision{Action: ActionConfirm, Reasons: append(d.Reasons, Reason{"price_rose",
 			fmt.Sprintf("the basket now costs %s, more than the %s first planned", total, in.Planned)})}
+	}
+	// The requirement check, whatever the policy: a product that
+	// conflicts with what the person asked is never paid, and one that
+	// leaves a requirement without evidence is never paid without asking.
+	if reqRefuse, reqConfirm := requirementReasons(in.Requirements); len(reqRefuse) > 0 && d.Action != ActionRefuse {
+		d = Decision{Action: ActionRefuse, Reasons: append(reqRefuse, d.Reasons...)}
+	} else if len(reqConfirm) > 0 && d.Action == ActionPay {
+		d = Decision{Action: ActionConfirm, Reasons: reqConfirm}
+	} else if len(reqConfirm) > 0 && d.Action == ActionConfirm && !hasReason(d.Reasons, ReasonRequirementUnverified) {
+		d.Reasons = append(d.Reasons, reqConfirm...) // the person sees what lacks evidence
 	}
 	s.Result.Decision = d
 	r.a.audit(ctx, s, "decision", map[string]any{"action": d.Action, "reasons": d.Reasons, "total": total, "quotes": in.Quotes})
@@ -585,6 +596,15 @@ func (r *run) authorize(ctx context.Context, cur []*checkout) (done bool, err er
 	}
 	s.ApprovedKey = key
 	return false, r.save(ctx)
+}
+
+func hasReason(rs []Reason, code string) bool {
+	for _, r := range rs {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 func reasonText(rs []Reason) string {

@@ -64,7 +64,12 @@ type PolicyInput struct {
 	// Planned is the total of the session's first plan, before checkout
 	// revealed anything; a basket above it has risen since.
 	Planned skills.Money
-	Now     time.Time
+	// Requirements are the requirement check's findings on the lines
+	// about to be paid (agent/check, code-derived): a conflict must be
+	// refused (ReasonRequirementConflict), an unverified requirement
+	// needs the person's confirmation (ReasonRequirementUnverified).
+	Requirements []RequirementFact
+	Now          time.Time
 }
 
 // Reason is a machine-readable cause for a policy decision.
@@ -147,9 +152,12 @@ func (LimitsPolicy) Decide(_ context.Context, in PolicyInput) (Decision, error) 
 			}
 		}
 	}
+	reqRefuse, reqConfirm := requirementReasons(in.Requirements)
+	refuse = append(refuse, reqRefuse...)
 	if len(refuse) > 0 {
 		return Decision{Action: ActionRefuse, Reasons: refuse}, nil
 	}
+	confirm = append(confirm, reqConfirm...)
 	if m != nil && m.RequireConfirmation {
 		confirm = append(confirm, Reason{"confirmation_required", "the mandate asks to confirm every cart"})
 	}

@@ -3,6 +3,7 @@ package agent
 import (
 	"time"
 
+	"github.com/cartwright-agent/cartwright/agent/check"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
 )
@@ -42,6 +43,10 @@ type Result struct {
 	// Evidence lists what merchant adapters kept of the pages a quote or an
 	// order rested on (skills.EvidenceSource), with each file's hash.
 	Evidence []skills.Evidence `json:"evidence,omitempty"`
+	// Checks are the requirement check's verdicts on the lines last put
+	// to the policy: every stated requirement and where the product
+	// evidences it, or why it does not.
+	Checks []check.Verdict `json:"checks,omitempty"`
 }
 
 // CallCounts breaks merchant round trips down by operation.
