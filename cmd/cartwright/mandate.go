@@ -79,7 +79,7 @@ func openAuth(ctx context.Context, s *stdio, f *authFlags) (*store.DB, *authorit
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := store.Open(ctx, path)
+	db, err := openState(ctx, path, dir)
 	if err != nil {
 		return nil, nil, err
 	}

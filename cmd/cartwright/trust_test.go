@@ -137,3 +137,56 @@ func TestTrustHostileTitleInertInEval(t *testing.T) {
 		}
 	}
 }
+
+// TestTrustEmptyDatabaseIsAnError: an installation with keys whose state
+// database was emptied is not a fresh start.
+func TestTrustEmptyDatabaseIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	path := filepath.Join(dir, "cartwright", "state.db")
+	for _, suffix := range []string{"-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	code, out, e := shopOnce(t, dir)
+	if code == exitBought || !strings.Contains(e, path) {
+		t.Fatalf("an emptied state.db: exit %d (must fail naming %s)\n%s\n%s", code, path, out, e)
+	}
+	os.Remove(path)
+	code, _, e = runCmd(t, dir, runWallet, "show")
+	if code == 0 || !strings.Contains(e, path) {
+		t.Fatalf("a missing state.db: exit %d\n%s", code, e)
+	}
+}
+
+// TestTrustCorruptPageDetectedBeforePaying: a damaged page of state.db is
+// an error naming the file before any step of a purchase.
+func TestTrustCorruptPageDetectedBeforePaying(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	path := filepath.Join(dir, "cartwright", "state.db")
+	db := stateDB(t, dir)
+	db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	db.Close()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	junk := make([]byte, 4096)
+	for i := range junk {
+		junk[i] = byte(i*7 + 3)
+	}
+	f.WriteAt(junk, st.Size()/2/4096*4096) // a page in the middle
+	f.Close()
+	code, out, e := shopOnce(t, dir)
+	if code == exitBought || !strings.Contains(e, path) || strings.Contains(out, "Receipt") {
+		t.Fatalf("a corrupt state.db: exit %d\n%s\n%s", code, out, e)
+	}
+}
