@@ -180,7 +180,7 @@ func TestStatuses(t *testing.T) {
 	}{
 		{"over budget", 5, nil, nil, agent.StatusNoOffers, "over_budget"},
 		{"over mandate", 40, &agent.Mandate{MaxTotal: yp(20)}, nil, agent.StatusRefused, "over_mandate"},
-		{"merchant outside mandate", 40, &agent.Mandate{Merchants: []string{"nowhere"}}, nil, agent.StatusNoOffers, "no_offers"},
+		{"merchant outside mandate", 40, &agent.Mandate{Merchants: []string{"nowhere"}}, nil, agent.StatusRefused, "merchant_not_allowed"}, // the mandate, not the market, blocks: exit 4 (issue 13),
 		{"user declines", 40, &agent.Mandate{ConfirmAbove: yp(10)}, new(bool), agent.StatusDeclined, "above_confirm_threshold"},
 		{"nobody to ask", 40, &agent.Mandate{RequireConfirmation: true}, nil, agent.StatusDeclined, "confirmation_required"},
 	}
