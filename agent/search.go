@@ -122,6 +122,7 @@ func (r *run) searchAndCompare(ctx context.Context) (done bool, err error) {
 				}
 			}
 		}
+		r.screen(considered)
 		for ii := range in.Items {
 			m, ok := in.ItemMeasure(ii)
 			if !ok {

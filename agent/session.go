@@ -2,9 +2,7 @@ package agent
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,13 +104,8 @@ func MigrateSessions(ctx context.Context, db *store.DB) error {
 // ErrSessionNotFound: no session with that id.
 var ErrSessionNotFound = errors.New("session not found")
 
-func newSessionID() string {
-	var b [10]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return "s_" + hex.EncodeToString(b[:])
-}
+// NewSessionID returns a fresh session id in the runtime's format.
+func NewSessionID() string { return skills.NewID("s_", 10) }
 
 const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -20,13 +21,20 @@ type CLIConfig struct {
 	System System
 	// IsTerminal reports whether stderr is a terminal (default: stat).
 	IsTerminal func() bool
+	// Generate builds n generated scenarios from seed (--generate); nil:
+	// the flag is refused. cmd/cartwright wires evals/gen here (that
+	// package builds on this one, so it cannot be imported from here).
+	Generate func(n int, seed int64) ([]*Scenario, error)
 }
 
 const evalUsage = `usage: cartwright eval [flags] PATH...
+       cartwright eval --generate N [--seed S] [--write DIR] [flags] [PATH...]
 
 Runs eval scenarios (files or directories of *.yaml) against a fresh mock
 world and a fresh runtime each, and reports completion, wrong purchases,
-price optimality and pass^k.
+price optimality and pass^k. --generate adds N generated scenarios (seeded
+worlds in many domain families with near-miss traps, requests in many
+phrasings); --write saves them as scenario files that load back unchanged.
 
 flags:
 `
@@ -59,6 +67,8 @@ func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cf
 		only     = fs.String("run", "", "only scenarios whose id contains this text")
 		tag      = fs.String("tag", "", "only scenarios with this tag")
 		quiet    = fs.Bool("q", false, "no progress bar, no failure list")
+		generate = fs.Int("generate", 0, "add N generated scenarios (seeded by --seed)")
+		write    = fs.String("write", "", "with --generate: write the generated scenarios as *.yaml files into this directory")
 	)
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "-help" {
@@ -74,9 +84,17 @@ func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cf
 		}
 		return 2
 	}
-	if len(paths) == 0 {
-		fmt.Fprintln(stderr, "eval: no scenario path given (try: cartwright eval evals/scenarios)")
+	if len(paths) == 0 && *generate == 0 {
+		fmt.Fprintln(stderr, "eval: no scenario path given (try: cartwright eval evals/scenarios, or --generate 100)")
 		fs.Usage()
+		return 2
+	}
+	if *generate < 0 || *generate > 1_000_000 {
+		fmt.Fprintf(stderr, "eval: --generate %d: want a count between 1 and 1000000\n", *generate)
+		return 2
+	}
+	if *write != "" && *generate == 0 {
+		fmt.Fprintln(stderr, "eval: --write needs --generate N")
 		return 2
 	}
 	if *plan != "offline" && *plan != "llm" {
@@ -92,10 +110,31 @@ func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cf
 		return 2
 	}
 
-	scenarios, err := Load(paths...)
-	if err != nil {
-		fmt.Fprintf(stderr, "eval: %v\n", err)
-		return 2
+	var scenarios []*Scenario
+	if len(paths) > 0 {
+		if scenarios, err = Load(paths...); err != nil {
+			fmt.Fprintf(stderr, "eval: %v\n", err)
+			return 2
+		}
+	}
+	if *generate > 0 {
+		if cfg.Generate == nil {
+			fmt.Fprintln(stderr, "eval: --generate is not available in this build")
+			return 2
+		}
+		gs, err := cfg.Generate(*generate, *seed)
+		if err != nil {
+			fmt.Fprintf(stderr, "eval: --generate: %v\n", err)
+			return 2
+		}
+		if *write != "" {
+			if err := WriteScenarios(*write, gs); err != nil {
+				fmt.Fprintf(stderr, "eval: --write: %v\n", err)
+				return 2
+			}
+			fmt.Fprintf(stdout, "wrote %d generated scenario(s) to %s\n", len(gs), *write)
+		}
+		scenarios = append(scenarios, gs...)
 	}
 	scenarios = filter(scenarios, *only, *tag)
 	if len(scenarios) == 0 {
@@ -194,6 +233,33 @@ func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cf
 		code = 1
 	}
 	return code
+}
+
+// WriteScenarios writes each scenario as <dir>/<id>.yaml (creating dir),
+// in the scenario file format; Load reads them back unchanged. An existing
+// file is not overwritten.
+func WriteScenarios(dir string, ss []*Scenario) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, s := range ss {
+		b, err := MarshalScenario(s)
+		if err != nil {
+			return err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, s.ID+".yaml"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(b)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func filter(ss []*Scenario, only, tag string) []*Scenario {

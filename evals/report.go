@@ -106,7 +106,8 @@ func (r *Report) WriteFiles(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(r.trimmed(), "", "  ")
+	t := r.trimmed()
+	b, err := json.MarshalIndent(t, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -117,15 +118,20 @@ func (r *Report) WriteFiles(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.WriteHTML(f); err != nil {
+	if err := t.WriteHTML(f); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
 }
 
-// trimmed is r with each run's considered offers cut to the accepted ones
-// (the rejected ones are many and --explain shows them).
+// maxRejectedPerItem bounds the rejected offers results.json and
+// report.html keep per item (every accepted one is kept; --explain shows
+// them all).
+const maxRejectedPerItem = 30
+
+// trimmed is r with each run's rejected offers cut to maxRejectedPerItem
+// per item, the number left out recorded.
 func (r *Report) trimmed() *Report {
 	c := *r
 	c.Runs = make([]Run, len(r.Runs))
@@ -133,10 +139,16 @@ func (r *Report) trimmed() *Report {
 		if run.Detail != nil {
 			d := *run.Detail
 			d.Considered = nil
+			rejected := map[int]int{}
 			for _, o := range run.Detail.Considered {
-				if o.Accepted {
-					d.Considered = append(d.Considered, o)
+				if !o.Accepted {
+					if rejected[o.Item] >= maxRejectedPerItem {
+						d.RejectedOmitted++
+						continue
+					}
+					rejected[o.Item]++
 				}
+				d.Considered = append(d.Considered, o)
 			}
 			run.Detail = &d
 		}

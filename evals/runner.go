@@ -169,7 +169,9 @@ func RunSuite(ctx context.Context, scenarios []*Scenario, opts Options) ([]Run, 
 func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 	opts.defaults()
 	seed := RunSeed(opts.Seed, s.ID, trial)
-	r = Run{Scenario: s.ID, Title: s.Title, Tags: s.Tags, File: s.File, Trial: trial, Seed: seed, Planner: opts.Planner}
+	user, expect := s.User, s.Expect
+	r = Run{Scenario: s.ID, Title: s.Title, Tags: s.Tags, File: s.File, Trial: trial, Seed: seed, Planner: opts.Planner,
+		Request: s.Request, User: &user, Expect: &expect}
 	start := time.Now()
 	var teardownStart time.Time
 	defer func() {
@@ -254,6 +256,8 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 	if _, qs := env.User.Asked(); len(qs) > 0 {
 		r.Question = qs[0]
 	}
+	r.Exchanges = env.User.Exchanges()
+	r.Orders = allOrders(running)
 	if res != nil {
 		r.Steps = len(res.Steps)
 		r.MerchantCalls = res.MerchantCalls
@@ -265,7 +269,8 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 		}
 		if opts.Detail {
 			r.Detail = &RunDetail{Intent: res.Intent, Considered: res.Considered, Basket: res.Basket, Decision: res.Decision,
-				Orders: res.Orders, Explanation: res.Explanation, Errors: res.Errors}
+				Orders: res.Orders, Explanation: res.Explanation, Errors: res.Errors, Steps: res.Steps, Calls: res.Calls,
+				Confirmation: res.Confirmation, Clarification: res.Clarification, Refunds: res.Refunds}
 		}
 	}
 	var gradeErr error
@@ -340,11 +345,7 @@ func firstFrames(stack []byte, n int) string {
 // (captures minus refunds), x402 fees from the facilitator's ledger,
 // questions from the simulated user.
 func observe(s *Scenario, running *merchants.Running, u *SimUser) Outcome {
-	out := Outcome{Charged: skills.M(0, s.Currency)}
-	for _, m := range running.Merchants {
-		out.Orders = append(out.Orders, m.Engine.Orders()...)
-	}
-	sort.SliceStable(out.Orders, func(i, j int) bool { return out.Orders[i].CreatedAt.Before(out.Orders[j].CreatedAt) })
+	out := Outcome{Charged: skills.M(0, s.Currency), Orders: allOrders(running)}
 	for _, v := range running.Paynet.Net() {
 		out.Charged.Minor += v
 	}
@@ -359,6 +360,16 @@ func observe(s *Scenario, running *merchants.Running, u *SimUser) Outcome {
 	ps, qs := u.Asked()
 	out.ConfirmationAsked = len(ps) > 0
 	out.ClarificationAsked = len(qs) > 0
+	return out
+}
+
+// allOrders is every order the world's merchants hold, oldest first.
+func allOrders(running *merchants.Running) []skills.Order {
+	var out []skills.Order
+	for _, m := range running.Merchants {
+		out = append(out, m.Engine.Orders()...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out
 }
 

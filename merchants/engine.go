@@ -2,8 +2,6 @@ package merchants
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -223,11 +221,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		epoch:    cfg.IDEpoch,
 	}
 	if e.epoch == "" {
-		var b [4]byte
-		if _, err := crand.Read(b[:]); err != nil {
-			return nil, fmt.Errorf("merchants: id epoch: %w", err)
-		}
-		e.epoch = hex.EncodeToString(b[:])
+		e.epoch = skills.NewID("", 4)
 	}
 	if e.now == nil {
 		e.now = time.Now

@@ -116,4 +116,15 @@ if ((${#trap_dirs[@]} > 0)); then
 	go run ./cmd/cartwright eval "${trap_dirs[@]}" -q --out "$eval_out/traps" --junit "$eval_out/traps/junit.xml"
 fi
 
+# The generated suite (evals/gen): 500 cases from a fixed seed — worlds in
+# 16 domain families (real words that collide across catalogs, and invented
+# nonsense vocabularies), near-miss traps cheaper than the right product,
+# requests in 19 phrasing patterns, eight currencies. REPORT-ONLY for now,
+# like the trap suites above: the numbers are printed, a generator error
+# (exit 2) or a crash fails the run, a low completion does not. The gate to
+# turn on once the requirement check (issue 11) and the catalog-grounded
+# planner (issue 12) have landed: --min-completion 0.95 --max-wrong-purchase 0.
+log "cartwright eval --generate 500 --seed 1 (report only, no gate; report in $eval_out/generated)"
+go run ./cmd/cartwright eval --generate 500 --seed 1 -q --out "$eval_out/generated" --junit "$eval_out/generated/junit.xml"
+
 log "all green"

@@ -17,8 +17,6 @@ package assemble
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -447,13 +445,7 @@ func (r *Runtime) result(ctx context.Context, res *agent.Result) *Result {
 }
 
 // NewSessionID returns a fresh session id in the runtime's format.
-func NewSessionID() string {
-	var b [10]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return "s_" + hex.EncodeToString(b[:])
-}
+func NewSessionID() string { return agent.NewSessionID() }
 
 // OpenMemory opens the embedded preference memory (the local embedder over
 // the state database).

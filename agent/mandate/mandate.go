@@ -20,9 +20,7 @@ package mandate
 
 import (
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -159,13 +157,7 @@ type Chain struct {
 }
 
 // NewNonce returns 16 random bytes, hex.
-func NewNonce() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return hex.EncodeToString(b)
-}
+func NewNonce() string { return skills.NewID("", 16) }
 
 // sign signs the canonical form of doc (whose signature field is empty).
 func sign(priv ed25519.PrivateKey, doc any) (string, error) {

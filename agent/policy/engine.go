@@ -52,7 +52,8 @@ func (e *Engine) Input(ctx context.Context, in agent.PolicyInput) (Input, error)
 		now = time.Now()
 	}
 	x := Input{Now: now, Budget: in.Intent.Budget, Merchants: in.Intent.Merch.Allow, DenyMerch: in.Intent.Merch.Deny,
-		Categories: in.Intent.Category.Allow, DenyCat: in.Intent.Category.Deny, UserRequiresConfirmation: e.UserRequiresConfirmation}
+		Categories: in.Intent.Category.Allow, DenyCat: in.Intent.Category.Deny, UserRequiresConfirmation: e.UserRequiresConfirmation,
+		Requirements: in.Requirements}
 	cur := in.Total.Currency
 	if cur == "" {
 		cur = in.Intent.Currency

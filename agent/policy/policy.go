@@ -40,6 +40,12 @@ const (
 	ConfirmAboveThreshold    = "confirm_above_threshold"
 	UserRequiresConfirmation = "user_requires_confirmation"
 	WithinMandate            = "within_mandate"
+	// RequirementConflict: a chosen product shows something else than a
+	// stated requirement (agent/check) — never paid.
+	RequirementConflict = agent.ReasonRequirementConflict
+	// RequirementUnverified: a chosen product shows no evidence for a
+	// stated requirement — the person confirms or nothing is bought.
+	RequirementUnverified = agent.ReasonRequirementUnverified
 )
 
 // severity of each code: what it makes the decision at least.
@@ -50,6 +56,7 @@ var severity = map[string]string{
 	MandateExpired: agent.ActionRefuse, MandateRevoked: agent.ActionRefuse, MandateInvalid: agent.ActionRefuse,
 	InsufficientFunds: agent.ActionRefuse, CurrencyMismatch: agent.ActionRefuse,
 	PriceRose: agent.ActionConfirm, ConfirmAboveThreshold: agent.ActionConfirm, UserRequiresConfirmation: agent.ActionConfirm,
+	RequirementConflict: agent.ActionRefuse, RequirementUnverified: agent.ActionConfirm,
 }
 
 // Limits are the signed mandate's constraints (nil Limits: no mandate).
@@ -108,6 +115,9 @@ type Input struct {
 	// Paid is what this session already paid (counted against the caps).
 	Paid  skills.Money
 	Carts []Cart
+	// Requirements are the requirement check's findings on the carts'
+	// lines (code-derived, agent/check).
+	Requirements []agent.RequirementFact
 }
 
 // Decision is the verdict.
@@ -262,6 +272,10 @@ func Decide(in Input) Decision {
 				add(QuantityMismatch, "%s quotes %d × %s, %d requested", q.Merchant, got[sku], sku, want)
 			}
 		}
+	}
+
+	for _, f := range in.Requirements {
+		add(f.Code, "%s %s: %s", f.Merchant, f.SKU, f.Detail)
 	}
 
 	action := agent.ActionPay

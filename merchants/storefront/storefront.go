@@ -21,8 +21,6 @@ package storefront
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -197,13 +195,7 @@ func (s *Shop) orderURL(id, key string) string {
 	return s.url(s.theme.routes.order, id) + "?key=" + url.QueryEscape(key)
 }
 
-func randomToken() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return hex.EncodeToString(b[:])
-}
+func randomToken() string { return skills.NewID("", 16) }
 
 // cartFor returns the shopper's cart, creating one (and its cookie) when
 // create is set.

@@ -16,12 +16,9 @@ package acpclient
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/cartwright-agent/cartwright/skills/acp"
 	"io"
 	"net/http"
 	"net/url"
@@ -30,6 +27,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cartwright-agent/cartwright/skills/acp"
 
 	"github.com/cartwright-agent/cartwright/skills"
 )
@@ -148,13 +147,7 @@ func classify(status int, body acp.Error) error {
 }
 
 // NewIdempotencyKey returns a random key.
-func NewIdempotencyKey() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return hex.EncodeToString(b[:])
-}
+func NewIdempotencyKey() string { return skills.NewID("", 16) }
 
 func retryable(status int, code string) bool {
 	return status == http.StatusServiceUnavailable || status == http.StatusBadGateway ||

@@ -41,6 +41,7 @@ type itemArgs struct {
 	Brand             string              `json:"brand,omitempty" vocab:"brand" desc:"Required brand, only when the person insists on one."`
 	ExcludeBrands     []string            `json:"exclude_brands,omitempty" desc:"Brands ruled out."`
 	MaxUnitPrice      *moneyArgs          `json:"max_unit_price,omitempty" desc:"Cap on the price of one unit, only when stated per unit."`
+	MinUnitPrice      *moneyArgs          `json:"min_unit_price,omitempty" desc:"Floor on the price of one unit, only when the person states one (\"priced above 250\", \"between 120 and 480\")."`
 	Prefer            map[string]string   `json:"prefer,omitempty" vocab:"attributes" desc:"Soft wishes: attribute values that rank higher but never reject."`
 	PreferBrands      []string            `json:"prefer_brands,omitempty" vocab:"brand" desc:"Soft wishes: brands that rank higher."`
 	Fit               string              `json:"fit,omitempty" desc:"A fuzzy suitability requirement the catalog attributes cannot express (e.g. \"warm enough for Iceland in March\")."`
@@ -197,6 +198,9 @@ func (a intentArgs) toIntent(req planner.Request) (planner.Intent, error) {
 		if it.MaxUnitPrice != nil && !amountStated(*it.MaxUnitPrice, amounts) {
 			bad.addf("items[%d].max_unit_price.amount: %s is not an amount the person stated", i, ia.MaxUnitPrice.Amount)
 		}
+		if it.MinUnitPrice != nil && !amountStated(*it.MinUnitPrice, amounts) {
+			bad.addf("items[%d].min_unit_price.amount: %s is not an amount the person stated", i, ia.MinUnitPrice.Amount)
+		}
 		if it.Brand != "" && !nameGrounded(said, it.Brand) {
 			bad.addf("items[%d].brand: the person did not ask for %s; use prefer_brands for a brand they did not insist on", i, it.Brand)
 		}
@@ -315,6 +319,17 @@ func (ia itemArgs) toItem(i int, v planner.Vocabulary, cur skills.Currency, grou
 		} else {
 			it.MaxUnitPrice = &m
 		}
+	}
+	if ia.MinUnitPrice != nil {
+		m, err := ia.MinUnitPrice.money(f("min_unit_price"), cur)
+		if err != nil {
+			bad.addf("%v", err)
+		} else {
+			it.MinUnitPrice = &m
+		}
+	}
+	if it.MinUnitPrice != nil && it.MaxUnitPrice != nil && it.MinUnitPrice.Currency == it.MaxUnitPrice.Currency && it.MinUnitPrice.Minor > it.MaxUnitPrice.Minor {
+		bad.addf("%s: %s is above max_unit_price %s", f("min_unit_price"), *it.MinUnitPrice, *it.MaxUnitPrice)
 	}
 	if n := len([]rune(it.Fit)); n > 300 {
 		bad.addf("%s: %d characters, at most 300", f("fit"), n)
