@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -308,7 +308,6 @@ func runReadme(t *testing.T, args []string, wait time.Duration) (int, string, st
 	code := run(ctx, s, args)
 	return code, out.String(), errb.String()
 }
-
 
 // syncBuffer is a bytes.Buffer safe for a command that writes from several
 // goroutines (merchants serve).
