@@ -127,6 +127,11 @@ func TestFind(t *testing.T) {
 		{"Tablets (24 ct)", []string{"24 count"}},
 		{"model 2019 galaxy s24", nil},
 		{"a 65W charger and a 1m cable", []string{"65 W", "1000 mm"}},
+		{"2 packs of 10", []string{"10 count"}},
+		{"1 pack of 12 eggs", []string{"12 count"}},
+		{"two 6-packs of cola", []string{"6 count"}},
+		{"3 packs", nil},
+		{"eggs, 10 pack", []string{"10 count"}},
 	}
 	for _, c := range cases {
 		got := Find(c.text)

@@ -255,7 +255,7 @@ var countWrappers = map[string]bool{"set": true, "pack": true, "case": true, "bo
 	"carton": true, "crate": true, "tray": true, "multipack": true}
 
 // packOf are words that introduce a count after "of" ("pack of 6").
-var packOf = map[string]bool{"pack": true, "set": true, "box": true, "case": true, "bundle": true, "carton": true,
+var packOf = map[string]bool{"pack": true, "packs": true, "sets": true, "boxes": true, "cases": true, "bags": true, "set": true, "box": true, "case": true, "bundle": true, "carton": true,
 	"bag": true, "tub": true, "tin": true, "jar": true, "packet": true, "tray": true, "crate": true, "kit": true}
 
 func find(text string, whole bool) []Measure {
@@ -397,6 +397,14 @@ func unitAfter(low string, e int, n *big.Rat) (Measure, int, bool) {
 	if u.canon == "in" && strings.HasPrefix(low[skipSpace(low, j):], "in") && !strings.HasPrefix(low[skipSpace(low, j):], "inch") && low[end-1] != '.' {
 		rest := strings.TrimLeft(low[end:], " .")
 		if rest != "" && !strings.ContainsAny(rest[:1], ",;:)!?/") && n.IsInt() {
+			return Measure{}, 0, false
+		}
+	}
+	// "2 packs of 10", "2 packs": how many packs to order, not a count per
+	// pack ("6-packs", "10 pack" and "pack of 6" are)
+	if u.dim == Count && hi == nil {
+		word := strings.TrimSpace(strings.TrimPrefix(low[e:end], "-"))
+		if low[e] != '-' && (strings.HasPrefix(strings.TrimLeft(low[end:], " "), "of ") || word == "packs" || word == "pks") {
 			return Measure{}, 0, false
 		}
 	}

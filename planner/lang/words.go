@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cartwright-agent/cartwright/skills"
 )
 
 // Word is one word of a text: lower case as written (Text), its singular
@@ -204,4 +206,35 @@ func IsModelToken(tok string) bool {
 		}
 	}
 	return letters && digits
+}
+
+// containers are words for how a thing comes packed or served ("a bag of",
+// "a bottle of"): they say how it comes, not what it is.
+var containers = set(`bag bags bottle bottles box boxes case cases carton cartons tub tubs loaf loaves tin tins can cans
+jar jars packet packets pouch pouches sachet sachets cup cups glass glasses bunch bunches piece pieces slice slices
+roll rolls bar bars tube tubes pack packs pk package packages crate crates tray trays container containers unit units
+serving servings portion portions set sets`)
+
+// IsContainer reports whether a lower-case word names a container or
+// portion ("bag", "bottle", "box", "case", "pack").
+func IsContainer(w string) bool { return containers[w] }
+
+// currencyWords are currency names and symbols as people write them.
+var currencyWords = set(`yuan rmb 元 块 kuai dollar dollars buck bucks usd us$ cent cents euro euros eur € pound pounds
+quid gbp £ pence penny yen jpy ¥ peso pesos php ₱ rupee rupees inr ₹ won krw ₩ franc francs chf real reais brl
+ringgit myr baht thb dong vnd rupiah idr lira lire try rand zar krona kronor krone kroner sek nok dkk zloty pln
+dirham dirhams aed riyal riyals sar shekel shekels ils naira ngn hkd sgd aud cad nzd mxn twd ntd`)
+
+// IsCurrencyWord reports whether a lower-case word is a currency's name,
+// symbol or ISO 4217 code ("yuan", "€", "php", "usd").
+func IsCurrencyWord(w string) bool {
+	if currencyWords[w] {
+		return true
+	}
+	if len(w) == 3 {
+		if skills.Currency(strings.ToUpper(w)).Valid() && w != "all" && w != "top" && w != "try" && w != "cup" {
+			return true
+		}
+	}
+	return false
 }
