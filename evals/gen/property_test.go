@@ -64,6 +64,13 @@ func TestNoWrongPurchaseProperty(t *testing.T) {
 		byID[c.Scenario.ID] = c
 	}
 	generated := time.Since(start)
+	ks := map[int]int{}
+	for _, c := range cs {
+		for _, st := range c.Stated {
+			ks[len(st)]++
+		}
+	}
+	t.Logf("requirements stated per item (K): %v", ks)
 	sys, err := evals.NewAgentSystem(evals.AgentSystemConfig{Planner: "offline"})
 	if err != nil {
 		t.Fatal(err)
