@@ -63,7 +63,7 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 			cur.afterAnd = andWords[t.t]
 			continue
 		}
-		if t.t == "with" && !inBrand[i] && withStartsItem(st, x, p.nouns, i) {
+		if t.t == "with" && !inBrand[i] && withStartsItem(st, x, x.nouns, i) {
 			flush()
 			continue
 		}
@@ -91,7 +91,7 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 				all = true
 			}
 		}
-		reads = append(reads, readSeg{d: d, item: d.head != "" || d.isUnknownItem(), all: all, afterAnd: s.afterAnd})
+		reads = append(reads, readSeg{d: d, item: d.head != "" || d.textItem || d.isUnknownItem() || d.attrItem, all: all, afterAnd: s.afterAnd})
 	}
 	var items []*draft
 	var lead []*draft
@@ -179,7 +179,7 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 				if o == d || o.hasKeyHit(a.cands) {
 					continue
 				}
-				if o.needsAny(a.cands) || len(o.cands) > 0 {
+				if o.needsAny(a.cands, x) || len(o.cands) > 0 {
 					o.attrs = append(o.attrs, a)
 				}
 			}
@@ -242,6 +242,18 @@ func withStartsItem(st *reqState, x *vindex, table map[string]nounEntry, i int) 
 	if t != "a" && t != "an" && t != "some" && n == 0 {
 		return false
 	}
+	hasWord := func(from, to int) bool {
+		for k := from; k < to; k++ {
+			if st.used[k] || st.toks[k].kind != kWord || stopwords[st.toks[k].t] || descriptors[st.toks[k].t] {
+				continue
+			}
+			if _, an := matchAt(st.toks, k, 4, x.surf, func(q int) bool { return !st.used[q] }); an > 0 {
+				continue
+			}
+			return true
+		}
+		return false
+	}
 	hasNoun := func(from, to int) bool {
 		for k := from; k < to; k++ {
 			if st.used[k] || st.toks[k].kind == kPunct {
@@ -265,7 +277,7 @@ func withStartsItem(st *reqState, x *vindex, table map[string]nounEntry, i int) 
 	for start >= 0 && st.toks[start].kind != kPunct && !splitWords[st.toks[start].t] {
 		start--
 	}
-	return hasNoun(j, end) && hasNoun(start+1, i)
+	return (hasNoun(j, end) || hasWord(j, end)) && hasNoun(start+1, i)
 }
 
 func findBrands(st *reqState, x *vindex) []brandHit {
@@ -403,6 +415,10 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 				continue
 			}
 		}
+		if c, ok := x.partial[squashString(toks[i].t)]; ok && !x.claimed(toks, i) {
+			attrs = append(attrs, attrHit{cands: c, start: i, end: i + 1, raw: toks[i].raw, partial: true})
+			continue
+		}
 		if c, ok := x.ctxOnly[toks[i].t]; ok {
 			prevSize := i > 0 && (toks[i-1].t == "size" || toks[i-1].t == "in" || toks[i-1].t == "sized")
 			caps := toks[i].raw != strings.ToLower(toks[i].raw) && toks[i].raw != "I" && toks[i].raw != "A"
@@ -417,20 +433,12 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		if covered[i] {
 			continue
 		}
-		e, n := matchAt(toks, i, 4, p.nouns, func(j int) bool { return !covered[j] })
+		e, n := matchAt(toks, i, 4, x.nouns, func(j int) bool { return !covered[j] })
 		if n == 0 {
-			sq := squashString(singular(toks[i].t))
-			if _, amb := ambiguous[sq]; amb {
-				nounsFound = append(nounsFound, nounHit{sq: sq, start: i, end: i + 1, raw: toks[i].raw, afterFor: forAt >= 0 && i > forAt})
-			} else if c, ok := x.category(toks[i].t); ok && len(x.cats) > 0 && c != "" {
-				if _, known := x.cats[toks[i].t]; known {
-					nounsFound = append(nounsFound, nounHit{e: nounEntry{cat: c}, sq: toks[i].t, start: i, end: i + 1, raw: toks[i].raw})
-				}
-			}
 			continue
 		}
 		sq := squash(toks[i : i+n])
-		if _, hit := p.nouns[sq]; !hit {
+		if _, hit := x.nouns[sq]; !hit {
 			sq = squash(toks[i:i+n-1]) + squashString(singular(toks[i+n-1].t))
 		}
 		nounsFound = append(nounsFound, nounHit{e: e, sq: sq, start: i, end: i + n, raw: rawOf(toks[i : i+n]), afterFor: forAt >= 0 && i > forAt})
@@ -482,11 +490,12 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		}
 		return false
 	}
+	// a title's head word before any other word of a title's name
 	head := -1
-	for pass := 0; pass < 2 && head < 0; pass++ {
+	for pass := 0; pass < 4 && head < 0; pass++ {
 		for k := len(nounsFound) - 1; k >= 0; k-- {
 			n := nounsFound[k]
-			if n.neg || pass == 0 && isCovered(n) {
+			if n.neg || pass%2 == 0 && isCovered(n) || n.e.weak != (pass >= 2) {
 				continue
 			}
 			if n.afterFor && hasNounBefore(nounsFound, forAt) {
@@ -494,6 +503,25 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 			}
 			head = k
 			break
+		}
+	}
+	// no product word, but a value that names a kind of product ("a
+	// raincoat" for type = rain jacket): the value is the item
+	if head < 0 {
+		for _, a := range attrs {
+			if a.neg || a.diet != "" {
+				continue
+			}
+			for _, c := range a.cands {
+				if e, ok := x.nouns[squashString(c.val)]; ok && !e.weak && e.cat != "" {
+					nounsFound = append(nounsFound, nounHit{e: e, sq: squashString(c.val), start: a.start, end: a.end, raw: a.raw})
+					head = len(nounsFound) - 1
+					break
+				}
+			}
+			if head >= 0 {
+				break
+			}
 		}
 	}
 	// an attribute that overlaps the head but does not contain it is part of
@@ -504,7 +532,7 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		for _, a := range attrs {
 			overlap := a.start < h.end && h.start < a.end
 			contains := a.start <= h.start && h.end <= a.end
-			if overlap && !contains {
+			if overlap && !contains && a.end != h.end {
 				continue
 			}
 			keep = append(keep, a)
@@ -512,13 +540,17 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		attrs = keep
 		d.head, d.headRaw = h.sq, singularPhrase(h.raw)
 		d.cat = h.e.cat
+		d.headCat = h.e.cat
+		// a word some titles use, said with values only another category
+		// has ("China Unicom phone"): the values name the category
+		if c := x.attrCategory(attrs); c != "" && !strings.EqualFold(c, d.cat) && h.e.weak {
+			d.cat = c
+		}
 		d.implied = h.e.implied
 		d.plural = singular(toks[h.end-1].t) != toks[h.end-1].t
-		if opts, amb := ambiguous[h.sq]; amb {
-			if _, isNoun := p.nouns[h.sq]; !isNoun {
-				d.cands = opts
-				d.cat = ""
-			}
+		if len(h.e.amb) > 0 {
+			d.cands = x.ambiguities(h.e.amb, h.sq)
+			d.cat = ""
 		}
 	}
 	for _, n := range nounsFound {
@@ -579,13 +611,16 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 	for _, a := range attrs {
 		mark(a.start, a.end)
 	}
-	for _, n := range nounsFound {
+	for k, n := range nounsFound {
+		if n.e.weak && k != head && !n.neg {
+			continue // a word of some title's name: narrows the item, read below
+		}
 		mark(n.start, n.end)
 	}
 	// a size the vocabulary has no value for ("size M" where no merchant
 	// lists sizes) is still the person's constraint: kept as a hard
 	// "size m" requirement, never dropped
-	readUnlistedSize(d, toks, used, mark)
+	readUnlistedSize(d, toks, used, mark, x.letterSizes(d.cat))
 	for i := range toks {
 		if covered[i] {
 			used[i] = true
@@ -662,7 +697,7 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 			if w == "usual" {
 				flags.usual = true
 			}
-		case letterSizeCategories[d.cat] && sizeWords[w] != "":
+		case x.letterSizes(d.cat) && sizeWords[w] != "":
 			// "a hoodie, medium", "a medium hoodie" where the catalog lists no sizes
 			d.sizeReq = appendUnique(d.sizeReq, "size "+sizeWords[w])
 		case descriptors[w]:
@@ -685,15 +720,49 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		if t.t == "a" || t.t == "an" {
 			flags.article = true
 		}
+		if clauseWords[t.t] {
+			d.clause = true
+		}
 	}
 	d.vague, d.usual = flags.vague, flags.usual
 	d.vagueOnly = head < 0 && flags.vague
 	d.article = flags.article || d.qtySaid
+	// no product word, but words of its own and values only one
+	// category has ("recharge ¥30 China Telecom"): an item of that
+	// category, searched by the values
+	if head < 0 && !d.vagueOnly && !d.clause && (len(d.unknown) > 0 || len(d.money) > 0) {
+		named := len(d.money) > 0
+		for _, w := range d.unknown {
+			if !chatWords[w] && !descriptors[w] {
+				named = true
+			}
+		}
+		if c := x.attrCategory(attrs); c != "" && named {
+			d.cat, d.attrItem = c, true
+			// the words no catalog knows still name the thing ("a wool
+			// scarf"): the title must say them
+			for _, w := range d.unknown {
+				if !chatWords[w] && !descriptors[w] && !x.categoryWord(c, w) {
+					d.require = appendUnique(d.require, w)
+				}
+			}
+			d.unknown = nil
+			return d
+		}
+	}
 	if head < 0 && !d.vagueOnly && d.isUnknownItem() {
+		d.textItem = true
 		if !d.content {
 			d.query = append(d.query, strings.ToLower(strings.Join(d.brands, " ")))
 		}
 		d.query = append(d.query, d.unknown...)
+		// words no catalog knows name the thing itself ("pepperoni
+		// pizza"): the title must say them, never a match on "large" alone
+		for _, w := range d.unknown {
+			if !descriptors[w] && !chatWords[w] {
+				d.require = appendUnique(d.require, w)
+			}
+		}
 		d.unknown = nil
 	}
 	return d
@@ -878,7 +947,22 @@ func (d *draft) isPaired() bool {
 // isUnknownItem: no known noun, but an article or count and words we do
 // not know ("a bluetooth speaker stand"): searched by text.
 func (d *draft) isUnknownItem() bool {
-	return d.head == "" && !d.vague && d.article && (d.content || len(d.brands) > 0 && len(d.unknown) == 0)
+	if d.head != "" || d.vague {
+		return false
+	}
+	if d.article {
+		return d.content || len(d.brands) > 0 && len(d.unknown) == 0
+	}
+	// no article ("running shoes size 42"): words of its own and nothing
+	// that only qualifies another item
+	named := false
+	for _, w := range d.unknown {
+		if !chatWords[w] && !descriptors[w] {
+			named = true
+		}
+	}
+	return d.content && named && !d.clause && len(d.attrs) == 0 && len(d.negAttrs) == 0 && len(d.diets) == 0 && len(d.terms) == 0 &&
+		len(d.money) == 0 && len(d.notBrands) == 0
 }
 
 // absorb merges a modifier segment into d.
@@ -929,7 +1013,7 @@ func (d *draft) absorbShared(m *draft, x *vindex) {
 			d.negAttrs = append(d.negAttrs, a)
 		}
 	}
-	if letterSizeCategories[d.category()] {
+	if x.letterSizes(d.category()) {
 		for _, v := range m.sizeReq {
 			d.sizeReq = appendUnique(d.sizeReq, v)
 		}
@@ -1049,15 +1133,15 @@ func (d *draft) hasKeyHit(cands []kv) bool {
 	return false
 }
 
-// needsAny reports whether the item requires one of the candidates' keys.
-func (d *draft) needsAny(cands []kv) bool {
-	for _, alts := range nounRequired[d.head] {
-		for _, k := range alts {
-			for _, c := range cands {
-				if strings.EqualFold(c.key, k) {
-					return true
-				}
-			}
+// needsAny reports whether the item's category carries one of the
+// candidates' keys, so a shared "for my …" clause applies to it.
+func (d *draft) needsAny(cands []kv, x *vindex) bool {
+	if d.cat == "" {
+		return false
+	}
+	for _, c := range cands {
+		if fits, partial := x.keyShape(d.cat, c.key); fits && !partial && len(x.cat.catKeys) > 0 {
+			return true
 		}
 	}
 	return false
@@ -1138,8 +1222,7 @@ var sizeWords = map[string]string{"xxs": "xxs", "xs": "xs", "s": "s", "m": "m", 
 // as a hard requirement in d.sizeReq: the product's size attribute or title
 // must say it ("size m"). Letters stand alone only in capitals or after
 // "size"/"in" for apparel, so "a m" or "l" in a sentence is not a size.
-func readUnlistedSize(d *draft, toks []token, used []bool, mark func(i, j int)) {
-	apparel := letterSizeCategories[d.cat]
+func readUnlistedSize(d *draft, toks []token, used []bool, mark func(i, j int), apparel bool) {
 	sizeValue := func(t token) (string, bool) {
 		if t.kind == kNum && !strings.Contains(t.t, "-") {
 			return t.t, true
@@ -1180,11 +1263,14 @@ func readUnlistedSize(d *draft, toks []token, used []bool, mark func(i, j int)) 
 			i++
 			continue
 		}
-		if !apparel {
+		// a size letter in capitals ("XL", "in M") is a size in any
+		// category with a product word; lower-case words only where the
+		// catalog's sizes are letters
+		caps := t.raw == strings.ToUpper(t.raw) && t.raw != strings.ToLower(t.raw) && len(t.raw) <= 4 && len(t.raw) <= 3
+		afterIn := i > 0 && toks[i-1].t == "in" && len(t.t) <= 4
+		if !apparel && !(caps && d.head != "" && t.raw != "I" && t.raw != "A" && t.raw != "L") {
 			continue
 		}
-		caps := t.raw == strings.ToUpper(t.raw) && t.raw != strings.ToLower(t.raw) && len(t.raw) <= 4
-		afterIn := i > 0 && toks[i-1].t == "in" && len(t.t) <= 4
 		if caps || afterIn || len(t.t) >= 2 && len(t.t) <= 4 && t.t != "s" {
 			d.sizeReq = appendUnique(d.sizeReq, "size "+sv)
 			mark(i, i+1)
@@ -1199,4 +1285,25 @@ func kindOf(s string) byte {
 		}
 	}
 	return kNum
+}
+
+// clauseWords start a clause about the items rather than name one ("both
+// from the same café", "all for the office").
+var clauseWords = map[string]bool{"from": true, "both": true, "all": true, "if": true, "same": true, "for": true,
+	"to": true, "at": true, "by": true, "in": true, "on": true, "via": true, "when": true, "because": true,
+	"each": true, "every": true, "them": true, "it": true, "they": true, "is": true, "are": true}
+
+// claimed reports whether toks[i] is a product word or brand word, which
+// a partial value word ("mobile" of "china mobile") never overrides.
+func (x *vindex) claimed(toks []token, i int) bool {
+	w := squashString(toks[i].t)
+	if _, ok := x.nouns[w]; ok {
+		return true
+	}
+	for j := max(i-1, 0); j <= i; j++ {
+		if _, n := matchAt(toks, j, 3, x.nouns, nil); n > 0 && j+n > i {
+			return true
+		}
+	}
+	return false
 }

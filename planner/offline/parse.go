@@ -53,6 +53,7 @@ type attrHit struct {
 	shared     bool // in a "for my iPhone 16" clause
 	diet       string
 	coversHead bool // the words name the product itself ("oat milk")
+	partial    bool // one word of a multi-word value ("unicom"): yields to a full value
 }
 
 type nounHit struct {
@@ -75,6 +76,10 @@ type brandHit struct {
 type draft struct {
 	head      string // squashed head noun
 	headRaw   string
+	headCat   string // the category the head word names by itself
+	clause    bool   // the segment has clause words ("both from the same café")
+	attrItem  bool   // an item named by values only one category has
+	textItem  bool   // an item named by words no catalog knows, searched by them
 	cat       string // category from the noun table ("" unknown)
 	cands     []ambiguity
 	implied   []kv
