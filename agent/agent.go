@@ -10,9 +10,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/agent/check"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Config wires an Agent. Merchants (or Registry), Planner, Wallet, Rail and
@@ -25,7 +26,7 @@ type Config struct {
 	Planner   planner.Planner
 	Wallet    Wallet
 	Rail      Rail
-	// Policy decides pay / confirm / refuse (default LimitsPolicy).
+	// Policy decides pay / confirm / refuse (agent/policy.Engine).
 	Policy Policy
 	// Confirmer asks the user; nil means nobody can be asked, so a basket
 	// that needs confirmation is declined and nothing is charged.
@@ -139,11 +140,11 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.Store == nil {
 		missing = append(missing, "Store")
 	}
+	if cfg.Policy == nil {
+		missing = append(missing, "Policy (agent/policy.Engine)")
+	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("agent: Config needs %s", strings.Join(missing, ", "))
-	}
-	if cfg.Policy == nil {
-		cfg.Policy = LimitsPolicy{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -214,7 +215,7 @@ func (a *Agent) Run(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	} else {
-		req.SessionID = newSessionID()
+		req.SessionID = NewSessionID()
 	}
 	s := &session{ID: req.SessionID, Request: req, Phase: phaseNew, CreatedAt: a.now().UTC(), Facts: map[string]fact{}}
 	s.Result = Result{SessionID: s.ID, Status: StatusRunning}
@@ -318,10 +319,11 @@ var errPersist = errors.New("persist session")
 
 // run is one drive of a session.
 type run struct {
-	a     *Agent
-	s     *session
-	calls atomic.Int64
-	mu    sync.Mutex // guards s.Result.Calls / Errors during fan-out
+	a       *Agent
+	s       *session
+	catalog *check.Catalog // the run's catalog vocabulary (requirement check)
+	calls   atomic.Int64
+	mu      sync.Mutex // guards s.Result.Calls / Errors during fan-out
 }
 
 func (r *run) save(ctx context.Context) error {

@@ -18,13 +18,14 @@ import (
 
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/audit"
-	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/agent/policy"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/skills"
-	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/acpclient"
 	"github.com/cartwright-agent/cartwright/skills/pay"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // The crash test runs the agent in a child process (this test binary,
@@ -67,7 +68,7 @@ var crashAuditSeed = []byte("cartwright crash test audit key!") // 32 bytes
 // wallet and audit log in the state file.
 func crashAgent(ctx context.Context, db *store.DB, merchantURL, paynetURL string, hook func(context.Context, agent.Checkpoint)) (*agent.Agent, *wallet.Wallet, *audit.Log, error) {
 	hc := &http.Client{Timeout: 10 * time.Second}
-	m, err := acp.New(acp.Config{BaseURL: merchantURL, HTTPClient: hc, Retries: -1})
+	m, err := acpclient.New(acpclient.Config{BaseURL: merchantURL, HTTPClient: hc, Retries: -1})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -88,7 +89,8 @@ func crashAgent(ctx context.Context, db *store.DB, merchantURL, paynetURL string
 		return nil, nil, nil, err
 	}
 	a, err := agent.New(ctx, agent.Config{Merchants: []skills.Merchant{m}, Planner: &fixedPlanner{intent: latteIntent(2, 0)},
-		Wallet: w, Rail: rail, Store: db, Audit: log, RetryBackoff: time.Millisecond, OnCheckpoint: hook})
+		Wallet: w, Rail: rail, Store: db, Audit: log, RetryBackoff: time.Millisecond, OnCheckpoint: hook,
+		Policy: &policy.Engine{Wallet: w}})
 	return a, w, log, err
 }
 
@@ -115,7 +117,7 @@ func crashWorker() {
 	if err != nil {
 		fail("wire agent: %v", err)
 	}
-	res, err := a.Run(ctx, agent.Request{Text: "two large oat milk lattes", UserID: "crash", SessionID: os.Getenv(crashSession)})
+	res, err := a.Run(ctx, agent.Request{Text: "two large oat milk lattes", UserID: "crash", SessionID: os.Getenv(crashSession), Mandate: runMandate()})
 	if err != nil {
 		fail("run: %v", err)
 	}

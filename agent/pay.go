@@ -222,49 +222,6 @@ func (r *run) decide(ctx context.Context) (done bool, err error) {
 	return false, r.save(ctx)
 }
 
-// explainMemoryChoices names the memory entry behind every choice memory
-// moved: a chosen offer memory ranked up, or memory's favourite passed over
-// because another basket cost less (rank only breaks ties on cost).
-func (r *run) explainMemoryChoices(ctx context.Context, sol *bundle.Solution, open []int) {
-	s := r.s
-	find := func(item int, merchant, sku string) *Considered {
-		for ci := range s.Result.Considered {
-			c := &s.Result.Considered[ci]
-			if c.Item == item && c.Product.Merchant == merchant && c.Product.SKU == sku {
-				return c
-			}
-		}
-		return nil
-	}
-	chosen := map[int]string{}
-	for _, cart := range sol.Basket.Carts {
-		for _, l := range cart.Lines {
-			item := open[l.Item]
-			chosen[item] = offerKey(l.Offer.Merchant, l.Offer.SKU)
-			if c := find(item, l.Offer.Merchant, l.Offer.SKU); c != nil && c.Source != "" {
-				r.memoryEffect(ctx, c.Source, fmt.Sprintf("items[%d]: chose %s at %s, ranked %d by preference: %s", item, c.Product.SKU, c.Product.Merchant, c.Rank+1, c.Why))
-			}
-		}
-	}
-	for _, item := range open {
-		for _, c := range s.Result.Considered {
-			if c.Item != item || !c.Accepted || c.Rank != 0 || c.Source == "" || chosen[item] == offerKey(c.Product.Merchant, c.Product.SKU) {
-				continue
-			}
-			if _, ok := chosen[item]; ok {
-				r.memoryEffect(ctx, c.Source, fmt.Sprintf("items[%d]: memory favoured %s at %s (%s), but %s made the basket cheaper", item, c.Product.SKU, c.Product.Merchant, c.Why, chosen[item]))
-			}
-		}
-	}
-}
-
-// memoryEffect records a decision memory made or moved, with the entry's
-// id, in the explanation and the audit log.
-func (r *run) memoryEffect(ctx context.Context, source, text string) {
-	r.explain("%s (from memory %s)", text, source)
-	r.a.audit(ctx, r.s, "memory", map[string]any{"source": source, "effect": text})
-}
-
 // factReject says why a once-accepted offer can no longer be used.
 func (r *run) factReject(c *Considered) string {
 	m, sku := c.Product.Merchant, c.Product.SKU
@@ -562,6 +519,7 @@ func (r *run) authorize(ctx context.Context, cur []*checkout) (done bool, err er
 		in.Categories[offerKey(c.Product.Merchant, c.Product.SKU)] = c.Product.Category
 	}
 	in.Total = total
+	in.Requirements = r.checkLines(ctx, cur)
 	var d Decision
 	err = r.step(ctx, "policy", fmt.Sprintf("%s over %d cart(s)", in.Total, len(in.Quotes)), func() (string, error) {
 		var err error
@@ -580,6 +538,16 @@ func (r *run) authorize(ctx context.Context, cur []*checkout) (done bool, err er
 	if d.Action == ActionPay && in.Planned.Currency == total.Currency && total.Minor > in.Planned.Minor {
 		d = Decision{Action: ActionConfirm, Reasons: append(d.Reasons, Reason{"price_rose",
 			fmt.Sprintf("the basket now costs %s, more than the %s first planned", total, in.Planned)})}
+	}
+	// The requirement check, whatever the policy: a product that
+	// conflicts with what the person asked is never paid, and one that
+	// leaves a requirement without evidence is never paid without asking.
+	if reqRefuse, reqConfirm := requirementReasons(in.Requirements); len(reqRefuse) > 0 && d.Action != ActionRefuse {
+		d = Decision{Action: ActionRefuse, Reasons: append(reqRefuse, d.Reasons...)}
+	} else if len(reqConfirm) > 0 && d.Action == ActionPay {
+		d = Decision{Action: ActionConfirm, Reasons: reqConfirm}
+	} else if len(reqConfirm) > 0 && d.Action == ActionConfirm && !hasReason(d.Reasons, ReasonRequirementUnverified) {
+		d.Reasons = append(d.Reasons, reqConfirm...) // the person sees what lacks evidence
 	}
 	s.Result.Decision = d
 	r.a.audit(ctx, s, "decision", map[string]any{"action": d.Action, "reasons": d.Reasons, "total": total, "quotes": in.Quotes})
@@ -628,6 +596,15 @@ func (r *run) authorize(ctx context.Context, cur []*checkout) (done bool, err er
 	}
 	s.ApprovedKey = key
 	return false, r.save(ctx)
+}
+
+func hasReason(rs []Reason, code string) bool {
+	for _, r := range rs {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 func reasonText(rs []Reason) string {
@@ -1081,19 +1058,4 @@ func (r *run) bundleInput(bought map[int]bool) string {
 func fingerprint(secret string) string {
 	h := sha256.Sum256([]byte(secret))
 	return "sha256:" + hex.EncodeToString(h[:8])
-}
-
-// rememberPurchases records the session's orders as purchase history when
-// memory keeps it. History is a convenience for later sessions: a failure
-// here is reported in the result, never undoes a purchase.
-func (r *run) rememberPurchases(ctx context.Context) {
-	rec, ok := r.a.cfg.Memory.(PurchaseRecorder)
-	if !ok {
-		return
-	}
-	for _, o := range r.s.Result.Orders {
-		if err := rec.RecordPurchase(ctx, r.s.Request.UserID, o); err != nil {
-			r.errorf("remembering order %s: %v", o.ID, err)
-		}
-	}
 }

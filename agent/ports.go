@@ -55,16 +55,3 @@ type Proposal struct {
 	Total     skills.Money   `json:"total"`
 	Reasons   []Reason       `json:"reasons"`
 }
-
-// Reason is a machine-readable cause for a policy decision.
-type Reason struct {
-	Code   string `json:"code"` // e.g. over_budget, merchant_not_allowed, price_rose, unrequested_addon
-	Detail string `json:"detail"`
-}
-
-// Decision actions.
-const (
-	ActionPay     = "pay"
-	ActionConfirm = "confirm"
-	ActionRefuse  = "refuse"
-)

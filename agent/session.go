@@ -2,18 +2,16 @@ package agent
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent/bundle"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Session phases, in order. A session is persisted at every transition and
@@ -106,13 +104,8 @@ func MigrateSessions(ctx context.Context, db *store.DB) error {
 // ErrSessionNotFound: no session with that id.
 var ErrSessionNotFound = errors.New("session not found")
 
-func newSessionID() string {
-	var b [10]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return "s_" + hex.EncodeToString(b[:])
-}
+// NewSessionID returns a fresh session id in the runtime's format.
+func NewSessionID() string { return skills.NewID("s_", 10) }
 
 const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
 

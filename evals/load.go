@@ -3,6 +3,7 @@ package evals
 import (
 	"errors"
 	"fmt"
+	"github.com/cartwright-agent/cartwright/skills/yamlfield"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,21 +18,9 @@ import (
 )
 
 // LoadError is a scenario-file error at a position: file, line, column and
-// the field path ("user.answers.confirm").
-type LoadError struct {
-	File   string
-	Line   int
-	Column int
-	Field  string
-	Msg    string
-}
-
-func (e *LoadError) Error() string {
-	if e.Field == "" {
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Column, e.Field, e.Msg)
-}
+// the field path ("user.answers.confirm"). World, scenario and mandate
+// files share the one error type.
+type LoadError = yamlfield.Error
 
 // DemoWorld supplies the built-in demo world for scenarios without a world
 // of their own. It is loaded once per process.
@@ -126,200 +115,72 @@ func LoadFile(path string) (*Scenario, error) {
 // Parse validates one scenario document; name is the file name used for the
 // default id and in messages.
 func Parse(name string, b []byte) (*Scenario, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	root, err := yamlfield.Document(name, "scenario file", b)
+	if err != nil {
+		return nil, err
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, &LoadError{File: name, Line: 1, Column: 1, Msg: "empty scenario file"}
-	}
-	d := &decoder{file: name}
-	s := d.scenario(doc.Content[0])
-	if len(d.errs) > 0 {
-		return nil, errors.Join(d.errs...)
+	d := &decoder{Decoder: yamlfield.Decoder{File: name}}
+	s := d.scenario(root)
+	if len(d.Errs) > 0 {
+		return nil, errors.Join(d.Errs...)
 	}
 	return s, nil
 }
 
+// decoder reads a scenario, keeping every error; the adapters below give
+// the zero value where a field is wrong (the error is recorded).
 type decoder struct {
-	file string
-	errs []error
-	cur  skills.Currency
-}
-
-func (d *decoder) fail(n *yaml.Node, field, format string, args ...any) {
-	e := &LoadError{File: d.file, Field: field, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		e.Line, e.Column = n.Line, n.Column
-	}
-	d.errs = append(d.errs, e)
-}
-
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-// fields checks n is a mapping with only allowed keys; it returns values and
-// the key nodes (for positions).
-func (d *decoder) fields(n *yaml.Node, path string, allowed ...string) (map[string]*yaml.Node, map[string]*yaml.Node) {
-	n = resolve(n)
-	vals, keys := map[string]*yaml.Node{}, map[string]*yaml.Node{}
-	if n == nil || n.Kind != yaml.MappingNode {
-		d.fail(n, path, "must be a mapping")
-		return vals, keys
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		name := join(path, k.Value)
-		if !contains(allowed, k.Value) {
-			d.fail(k, name, "unknown field (allowed: %s)", strings.Join(allowed, ", "))
-			continue
-		}
-		if _, dup := vals[k.Value]; dup {
-			d.fail(k, name, "field given twice")
-			continue
-		}
-		vals[k.Value], keys[k.Value] = resolve(v), k
-	}
-	return vals, keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func join(path, f string) string {
-	if path == "" {
-		return f
-	}
-	return path + "." + f
+	yamlfield.Decoder
+	cur skills.Currency
 }
 
 func (d *decoder) str(n *yaml.Node, path string) string {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		d.fail(n, path, "must be a single value")
-		return ""
-	}
-	if n.Tag == "!!null" {
-		d.fail(n, path, "must not be empty")
-		return ""
-	}
-	return n.Value
+	s, _ := d.Scalar(n, path)
+	return s
 }
 
 func (d *decoder) nonEmpty(n *yaml.Node, path string) string {
-	s := d.str(n, path)
-	if n != nil && n.Kind == yaml.ScalarNode && n.Tag != "!!null" && strings.TrimSpace(s) == "" {
-		d.fail(n, path, "must not be empty")
-	}
+	s, _ := d.NonEmpty(n, path)
 	return s
 }
 
 func (d *decoder) boolean(n *yaml.Node, path string) bool {
-	s := d.str(n, path)
-	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return false
-	}
-	if n.Tag != "!!bool" {
-		d.fail(n, path, "%q is not true or false", s)
-		return false
-	}
-	return s == "true" || s == "True" || s == "TRUE"
-}
-
-func (d *decoder) integer(n *yaml.Node, path string, lo, hi int) int {
-	s := d.str(n, path)
-	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return 0
-	}
-	var v int
-	if n.Tag != "!!int" {
-		d.fail(n, path, "%q is not a whole number", s)
-		return 0
-	}
-	if _, err := fmt.Sscan(s, &v); err != nil || v < lo || v > hi {
-		d.fail(n, path, "%q is out of range %d..%d", s, lo, hi)
-		return 0
-	}
+	v, _ := d.Bool(n, path)
 	return v
 }
 
-// money parses a decimal string in major units or a number, exactly (the
-// literal text, never a float), in the world's currency.
+func (d *decoder) integer(n *yaml.Node, path string, lo, hi int) int {
+	v, _ := d.Int(n, path, int64(lo), int64(hi))
+	return int(v)
+}
+
+// money reads a non-negative amount in the world's currency (nil when
+// absent or wrong).
 func (d *decoder) money(n *yaml.Node, path string) *skills.Money {
-	s := d.str(n, path)
-	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return nil
-	}
-	if n.Tag != "!!str" && n.Tag != "!!int" && n.Tag != "!!float" {
-		d.fail(n, path, "%q is not an amount", s)
-		return nil
-	}
-	m, err := skills.ParseMoney(s, d.cur)
-	if err != nil {
-		d.fail(n, path, "%v", err)
-		return nil
-	}
-	if m.Minor < 0 {
-		d.fail(n, path, "must not be negative (got %s)", m.Decimal())
+	m, ok := d.Money(n, path, d.cur, false)
+	if !ok {
 		return nil
 	}
 	return &m
 }
 
 func (d *decoder) enum(n *yaml.Node, path string, allowed ...string) string {
-	s := d.str(n, path)
-	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return ""
-	}
-	if !contains(allowed, s) {
-		d.fail(n, path, "%q must be one of %s", s, strings.Join(allowed, ", "))
-		return ""
-	}
+	s, _ := d.Enum(n, path, allowed...)
 	return s
-}
-
-func (d *decoder) seq(n *yaml.Node, path string) []*yaml.Node {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.SequenceNode {
-		d.fail(n, path, "must be a list")
-		return nil
-	}
-	out := make([]*yaml.Node, len(n.Content))
-	for i, c := range n.Content {
-		out[i] = resolve(c)
-	}
-	return out
-}
-
-func (d *decoder) strings(n *yaml.Node, path string) []string {
-	var out []string
-	for i, c := range d.seq(n, path) {
-		out = append(out, d.nonEmpty(c, fmt.Sprintf("%s[%d]", path, i)))
-	}
-	return out
 }
 
 // merchantRef checks a merchant id exists in the scenario's world.
 func (d *decoder) merchantRef(n *yaml.Node, path, id string, c *Catalog) {
 	if id != "" && c != nil && c.Merchant(id) == nil {
-		d.fail(n, path, "unknown merchant %q (the world has: %s)", id, strings.Join(c.MerchantIDs(), ", "))
+		d.Fail(n, path, "unknown merchant %q (the world has: %s)", id, strings.Join(c.MerchantIDs(), ", "))
 	}
 }
 
 func (d *decoder) scenario(root *yaml.Node) *Scenario {
-	root = resolve(root)
-	f, _ := d.fields(root, "", "id", "title", "tags", "request", "user", "world", "expect")
+	root = yamlfield.Resolve(root)
+	f, _ := d.Fields(root, "", "id", "title", "tags", "request", "user", "world", "expect")
 	s := &Scenario{
-		File:   d.file,
+		File:   d.File,
 		Line:   1,
 		User:   User{ID: "demo", Answers: Answers{Confirm: ConfirmDeny}},
 		Expect: Expect{Confirmation: ExpectAny, Clarification: ExpectAny},
@@ -327,7 +188,7 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	if root != nil {
 		s.Line = root.Line
 	}
-	if d.errs != nil && root != nil && root.Kind != yaml.MappingNode {
+	if d.Errs != nil && root != nil && root.Kind != yaml.MappingNode {
 		return nil
 	}
 
@@ -336,20 +197,20 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	var w *merchants.World
 	if v, ok := f["world"]; ok {
 		var err error
-		w, err = merchants.ParseWorldNode(d.file, v)
+		w, err = merchants.ParseWorldNode(d.File, v)
 		if err != nil {
 			var fe *merchants.FieldError
 			if errors.As(err, &fe) {
-				d.errs = append(d.errs, &LoadError{File: fe.File, Line: fe.Line, Column: fe.Column, Field: join("world", fe.Field), Msg: fe.Msg})
+				d.Errs = append(d.Errs, &LoadError{File: fe.File, Line: fe.Line, Column: fe.Column, Field: yamlfield.Join("world", fe.Field), Msg: fe.Msg})
 			} else {
-				d.fail(v, "world", "%v", err)
+				d.Fail(v, "world", "%v", err)
 			}
 			return nil
 		}
 	} else {
 		var err error
 		if w, err = DemoWorld(); err != nil {
-			d.fail(root, "world", "demo world: %v", err)
+			d.Fail(root, "world", "demo world: %v", err)
 			return nil
 		}
 		s.DemoWorld = true
@@ -360,24 +221,24 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	d.cur = w.Currency
 	s.User.Wallet = skills.M(1000*pow10(w.Currency.Exponent()), w.Currency)
 
-	s.ID = strings.TrimSuffix(filepath.Base(d.file), ".yaml")
+	s.ID = strings.TrimSuffix(filepath.Base(d.File), ".yaml")
 	if v, ok := f["id"]; ok {
 		s.ID = d.nonEmpty(v, "id")
 		s.Line = v.Line
 		if strings.ContainsAny(s.ID, " \t\n/") {
-			d.fail(v, "id", "%q must not contain spaces or slashes", s.ID)
+			d.Fail(v, "id", "%q must not contain spaces or slashes", s.ID)
 		}
 	}
 	if v, ok := f["title"]; ok {
 		s.Title = d.str(v, "title")
 	}
 	if v, ok := f["tags"]; ok {
-		s.Tags = d.strings(v, "tags")
+		s.Tags = d.Strings(v, "tags")
 	}
 	if v, ok := f["request"]; ok {
 		s.Request = d.nonEmpty(v, "request")
 	} else {
-		d.fail(root, "request", "required")
+		d.Fail(root, "request", "required")
 	}
 	if v, ok := f["user"]; ok {
 		d.user(v, &s.User, s.Catalog)
@@ -385,7 +246,7 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	if v, ok := f["expect"]; ok {
 		d.expect(v, &s.Expect, s.Catalog)
 	} else {
-		d.fail(root, "expect", "required (at least expect.purchase)")
+		d.Fail(root, "expect", "required (at least expect.purchase)")
 	}
 	return s
 }
@@ -399,23 +260,23 @@ func pow10(e int) int64 {
 }
 
 func (d *decoder) user(n *yaml.Node, u *User, c *Catalog) {
-	f, _ := d.fields(n, "user", "id", "memory", "wallet", "mandate", "answers")
+	f, _ := d.Fields(n, "user", "id", "memory", "wallet", "mandate", "answers")
 	if v, ok := f["id"]; ok {
 		u.ID = d.nonEmpty(v, "user.id")
 	}
 	if v, ok := f["memory"]; ok {
-		for i, e := range d.seq(v, "user.memory") {
+		for i, e := range d.Seq(v, "user.memory") {
 			path := fmt.Sprintf("user.memory[%d]", i)
 			if e.Kind == yaml.ScalarNode {
 				u.Memory = append(u.Memory, MemoryEntry{Text: d.nonEmpty(e, path)})
 				continue
 			}
-			mf, _ := d.fields(e, path, "text", "kind")
+			mf, _ := d.Fields(e, path, "text", "kind")
 			var m MemoryEntry
 			if t, ok := mf["text"]; ok {
 				m.Text = d.nonEmpty(t, path+".text")
 			} else if e.Kind == yaml.MappingNode {
-				d.fail(e, path+".text", "required")
+				d.Fail(e, path+".text", "required")
 			}
 			if k, ok := mf["kind"]; ok {
 				m.Kind = d.enum(k, path+".kind", KindPreference, KindConstraint, KindProfile)
@@ -424,17 +285,17 @@ func (d *decoder) user(n *yaml.Node, u *User, c *Catalog) {
 		}
 	}
 	if v, ok := f["wallet"]; ok {
-		wf, _ := d.fields(v, "user.wallet", "balance")
+		wf, _ := d.Fields(v, "user.wallet", "balance")
 		if b, ok := wf["balance"]; ok {
 			if m := d.money(b, "user.wallet.balance"); m != nil {
 				u.Wallet = *m
 			}
-		} else if resolve(v) != nil && resolve(v).Kind == yaml.MappingNode {
-			d.fail(v, "user.wallet.balance", "required")
+		} else if yamlfield.Resolve(v) != nil && yamlfield.Resolve(v).Kind == yaml.MappingNode {
+			d.Fail(v, "user.wallet.balance", "required")
 		}
 	}
 	if v, ok := f["mandate"]; ok {
-		mf, _ := d.fields(v, "user.mandate", "max_total", "confirm_above", "merchants", "categories")
+		mf, _ := d.Fields(v, "user.mandate", "max_total", "confirm_above", "merchants", "categories")
 		if x, ok := mf["max_total"]; ok {
 			u.Mandate.MaxTotal = d.money(x, "user.mandate.max_total")
 		}
@@ -442,7 +303,7 @@ func (d *decoder) user(n *yaml.Node, u *User, c *Catalog) {
 			u.Mandate.ConfirmAbove = d.money(x, "user.mandate.confirm_above")
 		}
 		if x, ok := mf["merchants"]; ok {
-			for i, id := range d.seq(x, "user.mandate.merchants") {
+			for i, id := range d.Seq(x, "user.mandate.merchants") {
 				path := fmt.Sprintf("user.mandate.merchants[%d]", i)
 				m := d.nonEmpty(id, path)
 				d.merchantRef(id, path, m, c)
@@ -450,11 +311,11 @@ func (d *decoder) user(n *yaml.Node, u *User, c *Catalog) {
 			}
 		}
 		if x, ok := mf["categories"]; ok {
-			u.Mandate.Categories = d.strings(x, "user.mandate.categories")
+			u.Mandate.Categories = d.Strings(x, "user.mandate.categories")
 		}
 	}
 	if v, ok := f["answers"]; ok {
-		af, _ := d.fields(v, "user.answers", "confirm", "clarify")
+		af, _ := d.Fields(v, "user.answers", "confirm", "clarify")
 		if x, ok := af["confirm"]; ok {
 			u.Answers.Confirm = d.enum(x, "user.answers.confirm", ConfirmApprove, ConfirmDeny)
 		}
@@ -465,24 +326,24 @@ func (d *decoder) user(n *yaml.Node, u *User, c *Catalog) {
 }
 
 func (d *decoder) expect(n *yaml.Node, e *Expect, c *Catalog) {
-	f, _ := d.fields(n, "expect", "purchase", "items", "max_total", "confirmation", "clarification", "forbidden", "cheapest_total", "fees")
+	f, _ := d.Fields(n, "expect", "purchase", "items", "max_total", "confirmation", "clarification", "forbidden", "cheapest_total", "fees")
 	if v, ok := f["purchase"]; ok {
 		e.Purchase = d.boolean(v, "expect.purchase")
 	} else {
-		d.fail(n, "expect.purchase", "required (true or false)")
+		d.Fail(n, "expect.purchase", "required (true or false)")
 	}
 	if v, ok := f["items"]; ok {
-		for i, it := range d.seq(v, "expect.items") {
+		for i, it := range d.Seq(v, "expect.items") {
 			path := fmt.Sprintf("expect.items[%d]", i)
-			itf, _ := d.fields(it, path, "match", "quantity")
+			itf, _ := d.Fields(it, path, "match", "quantity")
 			x := ExpectedItem{Quantity: 1}
 			if m, ok := itf["match"]; ok {
 				x.Match = d.match(m, path+".match", c)
 				if x.Match.SKU != "" && !c.HasSKU(x.Match.Merchant, x.Match.SKU) {
-					d.fail(m, path+".match.sku", "no product %q in the world", x.Match.SKU)
+					d.Fail(m, path+".match.sku", "no product %q in the world", x.Match.SKU)
 				}
 			} else if it.Kind == yaml.MappingNode {
-				d.fail(it, path+".match", "required")
+				d.Fail(it, path+".match", "required")
 			}
 			if q, ok := itf["quantity"]; ok {
 				x.Quantity = d.integer(q, path+".quantity", 1, 1000)
@@ -490,8 +351,8 @@ func (d *decoder) expect(n *yaml.Node, e *Expect, c *Catalog) {
 			e.Items = append(e.Items, x)
 		}
 	}
-	if e.Purchase && len(e.Items) == 0 && len(d.errs) == 0 {
-		d.fail(n, "expect.items", "required when purchase is true (what must be bought)")
+	if e.Purchase && len(e.Items) == 0 && len(d.Errs) == 0 {
+		d.Fail(n, "expect.items", "required when purchase is true (what must be bought)")
 	}
 	if v, ok := f["max_total"]; ok {
 		e.MaxTotal = d.money(v, "expect.max_total")
@@ -499,11 +360,11 @@ func (d *decoder) expect(n *yaml.Node, e *Expect, c *Catalog) {
 	if v, ok := f["cheapest_total"]; ok {
 		e.CheapestTotal = d.money(v, "expect.cheapest_total")
 		if e.CheapestTotal != nil && !e.Purchase {
-			d.fail(v, "expect.cheapest_total", "only meaningful when purchase is true")
+			d.Fail(v, "expect.cheapest_total", "only meaningful when purchase is true")
 		}
 	}
 	if v, ok := f["fees"]; ok {
-		ff, _ := d.fields(v, "expect.fees", "min", "max")
+		ff, _ := d.Fields(v, "expect.fees", "min", "max")
 		e.Fees = &FeeBounds{}
 		if x, ok := ff["min"]; ok {
 			e.Fees.Min = d.money(x, "expect.fees.min")
@@ -511,10 +372,10 @@ func (d *decoder) expect(n *yaml.Node, e *Expect, c *Catalog) {
 		if x, ok := ff["max"]; ok {
 			e.Fees.Max = d.money(x, "expect.fees.max")
 		}
-		if e.Fees.Min == nil && e.Fees.Max == nil && len(d.errs) == 0 {
-			d.fail(v, "expect.fees", "give min, max or both")
+		if e.Fees.Min == nil && e.Fees.Max == nil && len(d.Errs) == 0 {
+			d.Fail(v, "expect.fees", "give min, max or both")
 		} else if e.Fees.Min != nil && e.Fees.Max != nil && e.Fees.Min.Minor > e.Fees.Max.Minor {
-			d.fail(v, "expect.fees", "min %s is above max %s", e.Fees.Min, e.Fees.Max)
+			d.Fail(v, "expect.fees", "min %s is above max %s", e.Fees.Min, e.Fees.Max)
 		}
 	}
 	if v, ok := f["confirmation"]; ok {
@@ -524,11 +385,11 @@ func (d *decoder) expect(n *yaml.Node, e *Expect, c *Catalog) {
 		e.Clarification = d.enum(v, "expect.clarification", ExpectRequired, ExpectForbidden, ExpectAny)
 	}
 	if v, ok := f["forbidden"]; ok {
-		for i, m := range d.seq(v, "expect.forbidden") {
+		for i, m := range d.Seq(v, "expect.forbidden") {
 			path := fmt.Sprintf("expect.forbidden[%d]", i)
 			fm := d.match(m, path, c)
 			if fm.IsZero() && m.Kind == yaml.MappingNode {
-				d.fail(m, path, "empty: it would forbid everything")
+				d.Fail(m, path, "empty: it would forbid everything")
 			}
 			e.Forbidden = append(e.Forbidden, fm)
 		}
@@ -536,7 +397,7 @@ func (d *decoder) expect(n *yaml.Node, e *Expect, c *Catalog) {
 }
 
 func (d *decoder) match(n *yaml.Node, path string, c *Catalog) Match {
-	f, _ := d.fields(n, path, "sku", "merchant", "category", "brand", "title_contains", "attributes", "max_unit_price")
+	f, _ := d.Fields(n, path, "sku", "merchant", "category", "brand", "title_contains", "attributes", "max_unit_price")
 	var m Match
 	if v, ok := f["sku"]; ok {
 		m.SKU = d.nonEmpty(v, path+".sku")
@@ -555,16 +416,16 @@ func (d *decoder) match(n *yaml.Node, path string, c *Catalog) Match {
 		m.TitleContains = d.nonEmpty(v, path+".title_contains")
 	}
 	if v, ok := f["attributes"]; ok {
-		an := resolve(v)
+		an := yamlfield.Resolve(v)
 		if an == nil || an.Kind != yaml.MappingNode {
-			d.fail(v, path+".attributes", "must be a mapping")
+			d.Fail(v, path+".attributes", "must be a mapping")
 		} else {
 			m.Attributes = map[string]string{}
 			for i := 0; i+1 < len(an.Content); i += 2 {
-				k, val := an.Content[i], resolve(an.Content[i+1])
+				k, val := an.Content[i], yamlfield.Resolve(an.Content[i+1])
 				ap := path + ".attributes." + k.Value
 				if _, dup := m.Attributes[k.Value]; dup {
-					d.fail(k, ap, "field given twice")
+					d.Fail(k, ap, "field given twice")
 				}
 				m.Attributes[k.Value] = d.nonEmpty(val, ap)
 			}

@@ -7,9 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cartwright-agent/cartwright/skills/safetext"
 )
 
 // Report is everything one `cartwright eval` produced.
@@ -43,20 +46,35 @@ func optStr(s Summary) string {
 	return fmt.Sprintf("%.3f", s.MeanPriceOptimality)
 }
 
-// WriteTable prints the summary table: overall, then per tag.
+// WriteTable prints the summary table: overall, then per tag. The "run
+// time" column sums the runs' own times (runs overlap with --parallel, so
+// it can exceed the wall clock, which the last line gives); pass^k shows
+// only with more than one trial per scenario.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\tscenarios\truns\tcompleted\twrong purchase\tprice optimality\tpass^%d\tmatch\ttime\t\n", r.Trials)
+	passK := r.Trials > 1
+	head := "\tscenarios\truns\tcompleted\twrong purchase\tprice optimality\t"
+	if passK {
+		head += fmt.Sprintf("pass^%d\t", r.Trials)
+	}
+	fmt.Fprint(tw, head+"match\trun time (sum)\t\n")
 	row := func(s Summary) {
 		if s.Runs == 0 && s.Skipped > 0 {
-			fmt.Fprintf(tw, "%s\t%d\t%d\tskipped\t-\t-\t-\t-\t%s\t\n", s.Label, s.Scenarios, s.Runs, s.Wall.Round(time.Millisecond))
+			fmt.Fprintf(tw, "%s\t%d\t%d\tskipped\t-\t-\t", s.Label, s.Scenarios, s.Runs)
+			if passK {
+				fmt.Fprint(tw, "-\t")
+			}
+			fmt.Fprintf(tw, "-\t%s\t\n", fmtDur(s.Wall))
 			return
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.3f\t%.0f\t%s\t\n", s.Label, s.Scenarios, s.Runs,
-			pct(s.CompletionRate), pct(s.WrongPurchaseRate), optStr(s), s.PassK, s.MeanMatchScore, s.Wall.Round(time.Millisecond))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t", s.Label, s.Scenarios, s.Runs, pct(s.CompletionRate), pct(s.WrongPurchaseRate), optStr(s))
+		if passK {
+			fmt.Fprintf(tw, "%.3f\t", s.PassK)
+		}
+		fmt.Fprintf(tw, "%.0f\t%s\t\n", s.MeanMatchScore, fmtDur(s.Wall))
 	}
 	row(r.Overall)
-	fmt.Fprintf(tw, "\t\t\t\t\t\t\t\t\t\n")
+	fmt.Fprintln(tw, strings.Repeat("\t", strings.Count(head, "\t")+2))
 	for _, s := range r.ByTag {
 		row(s)
 	}
@@ -64,15 +82,22 @@ func (r *Report) WriteTable(w io.Writer) error {
 		return err
 	}
 	o := r.Overall
-	_, err := fmt.Fprintf(w, "\ncompletion %s  wrong-purchase %s  mean price optimality %s  pass^%d %.3f  (%d runs of %d scenarios, planner %s, %s wall)\n",
-		pct(o.CompletionRate), pct(o.WrongPurchaseRate), optStr(o), r.Trials, o.PassK, o.Runs, o.Scenarios, r.Planner, r.Wall.Round(time.Millisecond))
+	k := ""
+	if passK {
+		k = fmt.Sprintf("  pass^%d %.3f", r.Trials, o.PassK)
+	}
+	_, err := fmt.Fprintf(w, "\ncompletion %s  wrong-purchase %s  mean price optimality %s%s  (%d runs of %d scenarios, planner %s, %s wall clock, %s summed run time)\n",
+		pct(o.CompletionRate), pct(o.WrongPurchaseRate), optStr(o), k, o.Runs, o.Scenarios, r.Planner, fmtDur(r.Wall), fmtDur(o.Wall))
+	if used := r.plannersUsed(); err == nil && used != "" {
+		_, err = fmt.Fprintf(w, "planners used: %s\n", used)
+	}
 	if err == nil && (o.ModelCalls > 0 || r.Planner == "llm") {
 		n := max(o.Runs, 1)
 		_, err = fmt.Fprintf(w, "model calls %d (%.2f per run)  tokens %d (%d per run)\n",
 			o.ModelCalls, float64(o.ModelCalls)/float64(n), o.Tokens, o.Tokens/n)
 	}
 	if err == nil && o.Skipped > 0 {
-		_, err = fmt.Fprintf(w, "%d runs skipped: %s\n", o.Skipped, strings.Join(o.SkipReasons, "; "))
+		_, err = fmt.Fprintf(w, "%d runs skipped: %s\n", o.Skipped, safetext.Terminal(strings.Join(o.SkipReasons, "; "), 2000))
 	}
 	if err == nil && o.Fallbacks > 0 {
 		_, err = fmt.Fprintf(w, "warning: %d of %d runs fell back to the offline planner (the model failed or answered invalidly twice)\n", o.Fallbacks, o.Runs)
@@ -80,11 +105,42 @@ func (r *Report) WriteTable(w io.Writer) error {
 	return err
 }
 
+// plannersUsed counts the runs per planner that produced their intent
+// ("offline 150, llm→offline 6"); "" when every run used the planner asked
+// for.
+func (r *Report) plannersUsed() string {
+	counts := map[string]int{}
+	differs := false
+	for _, run := range r.Runs {
+		if run.Skipped {
+			continue
+		}
+		p := run.PlannerLabel()
+		counts[p]++
+		if p != r.Planner {
+			differs = true
+		}
+	}
+	if !differs {
+		return ""
+	}
+	names := make([]string, 0, len(counts))
+	for n := range counts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, counts[n])
+	}
+	return strings.Join(parts, ", ")
+}
+
 // WriteFailures lists every run that did not complete, with its reason.
 func (r *Report) WriteFailures(w io.Writer) {
 	for _, run := range r.Runs {
 		if run.Skipped {
-			fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", "SKIP", run.Scenario, run.Trial, run.Status, run.Reason)
+			fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", "SKIP", safetext.Line(run.Scenario), run.Trial, run.Status, safetext.Terminal(run.Reason, 1000))
 			continue
 		}
 		if run.Score.Completed {
@@ -94,7 +150,8 @@ func (r *Report) WriteFailures(w io.Writer) {
 		if run.Score.WrongPurchase {
 			mark = "WRONG"
 		}
-		fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", mark, run.Scenario, run.Trial, run.Status, run.Reason)
+		// Reasons quote merchant text (titles): shown inert.
+		fmt.Fprintf(w, "%-5s %s#%d [%s] %s\n", mark, safetext.Line(run.Scenario), run.Trial, run.Status, safetext.Terminal(run.Reason, 1000))
 	}
 }
 
@@ -103,7 +160,8 @@ func (r *Report) WriteFiles(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(r.trimmed(), "", "  ")
+	t := r.trimmed()
+	b, err := json.MarshalIndent(t, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -114,15 +172,20 @@ func (r *Report) WriteFiles(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.WriteHTML(f); err != nil {
+	if err := t.WriteHTML(f); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
 }
 
-// trimmed is r with each run's considered offers cut to the accepted ones
-// (the rejected ones are many and --explain shows them).
+// maxRejectedPerItem bounds the rejected offers results.json and
+// report.html keep per item (every accepted one is kept; --explain shows
+// them all).
+const maxRejectedPerItem = 30
+
+// trimmed is r with each run's rejected offers cut to maxRejectedPerItem
+// per item, the number left out recorded.
 func (r *Report) trimmed() *Report {
 	c := *r
 	c.Runs = make([]Run, len(r.Runs))
@@ -130,10 +193,16 @@ func (r *Report) trimmed() *Report {
 		if run.Detail != nil {
 			d := *run.Detail
 			d.Considered = nil
+			rejected := map[int]int{}
 			for _, o := range run.Detail.Considered {
-				if o.Accepted {
-					d.Considered = append(d.Considered, o)
+				if !o.Accepted {
+					if rejected[o.Item] >= maxRejectedPerItem {
+						d.RejectedOmitted++
+						continue
+					}
+					rejected[o.Item]++
 				}
+				d.Considered = append(d.Considered, o)
 			}
 			run.Detail = &d
 		}

@@ -146,3 +146,56 @@ func TestCLIExplain(t *testing.T) {
 		t.Fatalf("unknown id: exit %d", code)
 	}
 }
+
+// report.html carries a drill-down per run: the request, what was bought
+// beside what was expected and the rule that made it wrong; merchant text
+// in it is escaped (a title with markup shows as text).
+func TestHTMLDrillDownAndEscaping(t *testing.T) {
+	dir := t.TempDir()
+	hostile := strings.Replace(tinyWorld, "title: Whole Milk Latte", `title: "Whole <script>alert(1)</script><img src=x onerror=alert(2)> Latte"`, 1)
+	body := "tags: [coffee]\n" + twoLattes
+	if err := os.WriteFile(filepath.Join(dir, "wrong.yaml"), []byte(body+hostile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outDir := t.TempDir()
+	var out, errb bytes.Buffer
+	sys := buyer{merchant: "a", lines: []skills.LineRequest{{SKU: "A-LAT-WHOLE", Quantity: 2}}}
+	if code := RunCLIWith(context.Background(), []string{"--out", outDir, "-q", dir}, &out, &errb, CLIConfig{System: sys, IsTerminal: func() bool { return false }}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	h, err := os.ReadFile(filepath.Join(outDir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(h)
+	for _, want := range []string{
+		`id="run=wrong/1"`, `href="#run=wrong/1"`, "two oat lattes under 40", "Bought beside expected",
+		"category=coffee milk=oat size=large", // expected
+		"A-LAT-WHOLE at a",                    // bought
+		"line_matches_no_item",                // the rule
+		"milk is whole, not oat",              // how the line fell short
+		"Conversation with the simulated user",
+		"Whole &lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; Latte",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if strings.Count(html, "<script") != 1 || strings.Contains(html, "<img") {
+		t.Errorf("merchant markup reached the page unescaped")
+	}
+	// results.json carries what the drill-down needs (eval compare reads it).
+	b, err := os.ReadFile(filepath.Join(outDir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Runs[0]
+	if r.Request == "" || r.Expect == nil || len(r.Orders) != 1 || len(r.Score.Bought) != 1 || len(r.Score.Bought[0].Wrong) == 0 ||
+		r.Score.Expected[0].Miss != "milk is whole, not oat" {
+		t.Errorf("results.json run lacks the drill-down's facts: %+v", r)
+	}
+}

@@ -2,10 +2,12 @@ package evals
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/check"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
 )
@@ -53,8 +55,48 @@ type Run struct {
 	// orders; see Outcome.Fees).
 	Fees skills.Money `json:"fees"`
 
+	// Request, User and Expect are the scenario's, so a results.json
+	// explains itself (report.html, eval compare) without the files.
+	Request string  `json:"request,omitempty"`
+	User    *User   `json:"user,omitempty"`
+	Expect  *Expect `json:"expect,omitempty"`
+	// Exchanges is what the simulated user was asked and answered, from
+	// its own records.
+	Exchanges []UserExchange `json:"exchanges,omitempty"`
+	// Orders are the orders the world's merchants hold after the run (in
+	// any state), from their own books.
+	Orders []skills.Order `json:"orders,omitempty"`
+
 	// Detail is the runtime's own account, for --explain and results.json.
 	Detail *RunDetail `json:"detail,omitempty"`
+}
+
+// Key names a run in a report: the scenario id, "/trial" after it
+// ("coffee-oat/2"). report.html#run=KEY opens its drill-down (a bare
+// scenario id opens its first trial).
+func (r Run) Key() string { return r.Scenario + "/" + strconv.Itoa(max(r.Trial, 1)) }
+
+// Outcome is the run's status word for reports: "wrong", "failed",
+// "completed" or "skipped".
+func (r Run) Outcome() string {
+	switch {
+	case r.Skipped:
+		return "skipped"
+	case r.Score.WrongPurchase:
+		return "wrong"
+	case !r.Score.Completed:
+		return "failed"
+	}
+	return "completed"
+}
+
+// PlannerLabel is the planner that produced the run's intent ("offline",
+// "llm", "llm→offline"), or the one asked for when the run recorded none.
+func (r Run) PlannerLabel() string {
+	if r.PlannerUsed != "" {
+		return r.PlannerUsed
+	}
+	return r.Planner
 }
 
 // RunDetail is the runtime's account of a run, trimmed for reports.
@@ -66,6 +108,23 @@ type RunDetail struct {
 	Orders      []skills.Order     `json:"orders,omitempty"`
 	Explanation []string           `json:"explanation,omitempty"`
 	Errors      []string           `json:"errors,omitempty"`
+	// RejectedOmitted counts rejected offers left out of Considered to keep
+	// results.json small (see Report.trimmed).
+	RejectedOmitted int `json:"rejected_omitted,omitempty"`
+	// Steps are the runtime's pipeline steps in order, with their times,
+	// merchant calls, input and output.
+	Steps []agent.Step `json:"steps,omitempty"`
+	// Calls breaks the merchant round trips down by operation.
+	Calls agent.CallCounts `json:"calls"`
+	// Confirmation and Clarification are the runtime's own account of what
+	// it asked (the grade uses Run.Exchanges, the simulated user's).
+	Confirmation  agent.Confirmation  `json:"confirmation"`
+	Clarification agent.Clarification `json:"clarification"`
+	// Refunds are the refunds the runtime made.
+	Refunds []skills.Refund `json:"refunds,omitempty"`
+	// Checks are the requirement check's verdicts: per chosen line, every
+	// stated requirement and where the product evidences it, or why not.
+	Checks []check.Verdict `json:"checks,omitempty"`
 }
 
 // Summary aggregates runs (overall or for one tag).

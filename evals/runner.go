@@ -46,6 +46,9 @@ type Options struct {
 	System System
 	// Progress is called after every run (from one goroutine at a time).
 	Progress func(done, total int, r Run)
+	// Started is called as each run starts (from several goroutines at
+	// once when Parallel > 1).
+	Started func(scenario string, trial int)
 	// Detail keeps the runtime's account (intent, offers, basket) per run.
 	Detail bool
 }
@@ -148,6 +151,9 @@ func RunSuite(ctx context.Context, scenarios []*Scenario, opts Options) ([]Run, 
 			if gctx.Err() != nil {
 				return gctx.Err()
 			}
+			if opts.Started != nil {
+				opts.Started(scenarios[j.s].ID, j.t)
+			}
 			r := RunOne(gctx, scenarios[j.s], j.t, opts)
 			mu.Lock()
 			runs[i] = r
@@ -169,7 +175,9 @@ func RunSuite(ctx context.Context, scenarios []*Scenario, opts Options) ([]Run, 
 func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 	opts.defaults()
 	seed := RunSeed(opts.Seed, s.ID, trial)
-	r = Run{Scenario: s.ID, Title: s.Title, Tags: s.Tags, File: s.File, Trial: trial, Seed: seed, Planner: opts.Planner}
+	user, expect := s.User, s.Expect
+	r = Run{Scenario: s.ID, Title: s.Title, Tags: s.Tags, File: s.File, Trial: trial, Seed: seed, Planner: opts.Planner,
+		Request: s.Request, User: &user, Expect: &expect}
 	start := time.Now()
 	var teardownStart time.Time
 	defer func() {
@@ -219,10 +227,12 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 	r.Setup = time.Since(start)
 
 	res, runErr, status := runGuarded(rctx, opts.System, env, opts.Timeout)
-	if status == "" && errors.Is(runErr, assemble.ErrNoBrowser) {
+	changed := worldChanged(running)
+	if status == "" && errors.Is(runErr, assemble.ErrNoBrowser) && changed == "" {
 		// The scenario's world has a web-only merchant and no Chromium to
 		// drive it: the whole scenario is skipped, never graded without
-		// its web shop (the harness does not drop merchants).
+		// its web shop (the harness does not drop merchants). Only a run
+		// that left the world as it found it can be skipped.
 		r.Status, r.Skipped, r.SkipReason, r.Error = StatusSkipped, true, SkipNoBrowser, runErr.Error()
 		r.Reason = "skipped: " + SkipNoBrowser
 		return r
@@ -246,15 +256,14 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 	}
 
 	// What happened, as the world and the simulated user saw it.
-	out := observe(s, running, env.User, res)
+	out := observe(s, running, env.User)
 	r.Charged, r.Fees = out.Charged, out.Fees
 	r.ConfirmationAsked, r.ClarificationAsked = out.ConfirmationAsked, out.ClarificationAsked
-	_, qs := env.User.Asked()
-	if len(qs) > 0 {
+	if _, qs := env.User.Asked(); len(qs) > 0 {
 		r.Question = qs[0]
-	} else if res != nil && res.Clarification.Asked {
-		r.Question = res.Clarification.Question
 	}
+	r.Exchanges = env.User.Exchanges()
+	r.Orders = allOrders(running)
 	if res != nil {
 		r.Steps = len(res.Steps)
 		r.MerchantCalls = res.MerchantCalls
@@ -266,12 +275,18 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 		}
 		if opts.Detail {
 			r.Detail = &RunDetail{Intent: res.Intent, Considered: res.Considered, Basket: res.Basket, Decision: res.Decision,
-				Orders: res.Orders, Explanation: res.Explanation, Errors: res.Errors}
+				Orders: res.Orders, Explanation: res.Explanation, Errors: res.Errors, Steps: res.Steps, Calls: res.Calls,
+				Confirmation: res.Confirmation, Clarification: res.Clarification, Refunds: res.Refunds, Checks: res.Checks}
 		}
 	}
 	var gradeErr error
-	if status == StatusCrashed || status == StatusTimeout {
+	switch {
+	case status == StatusCrashed || status == StatusTimeout:
 		gradeErr = runErr
+	case errors.Is(runErr, assemble.ErrNoBrowser):
+		// It reported a missing component after changing the world: the
+		// run is graded (its purchase may be wrong) and not completed.
+		gradeErr = fmt.Errorf("reported %q after it changed the world (%s)", SkipNoBrowser, changed)
 	}
 	g0 := time.Now()
 	r.Score = Grade(s, out, gradeErr)
@@ -335,12 +350,8 @@ func firstFrames(stack []byte, n int) string {
 // from every merchant's books, money from the payment network's ledger
 // (captures minus refunds), x402 fees from the facilitator's ledger,
 // questions from the simulated user.
-func observe(s *Scenario, running *merchants.Running, u *SimUser, res *agent.Result) Outcome {
-	out := Outcome{Charged: skills.M(0, s.Currency)}
-	for _, m := range running.Merchants {
-		out.Orders = append(out.Orders, m.Engine.Orders()...)
-	}
-	sort.SliceStable(out.Orders, func(i, j int) bool { return out.Orders[i].CreatedAt.Before(out.Orders[j].CreatedAt) })
+func observe(s *Scenario, running *merchants.Running, u *SimUser) Outcome {
+	out := Outcome{Charged: skills.M(0, s.Currency), Orders: allOrders(running)}
 	for _, v := range running.Paynet.Net() {
 		out.Charged.Minor += v
 	}
@@ -350,10 +361,45 @@ func observe(s *Scenario, running *merchants.Running, u *SimUser, res *agent.Res
 			out.Fees.Minor += t.Amount.Minor
 		}
 	}
+	// Asked means the simulated user was asked: the system's own account
+	// of what it asked is never taken on trust.
 	ps, qs := u.Asked()
-	out.ConfirmationAsked = len(ps) > 0 || (res != nil && res.Confirmation.Asked)
-	out.ClarificationAsked = len(qs) > 0 || (res != nil && res.Clarification.Asked)
+	out.ConfirmationAsked = len(ps) > 0
+	out.ClarificationAsked = len(qs) > 0
 	return out
+}
+
+// allOrders is every order the world's merchants hold, oldest first.
+func allOrders(running *merchants.Running) []skills.Order {
+	var out []skills.Order
+	for _, m := range running.Merchants {
+		out = append(out, m.Engine.Orders()...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out
+}
+
+// worldChanged says what the run changed in the world ("" when nothing): a
+// merchant order (in any state), a payment-network capture or refund, an
+// x402 fee. A run that changed the world is always graded.
+func worldChanged(running *merchants.Running) string {
+	var parts []string
+	orders := 0
+	for _, m := range running.Merchants {
+		orders += len(m.Engine.Orders())
+	}
+	if orders > 0 {
+		parts = append(parts, fmt.Sprintf("%d order(s)", orders))
+	}
+	if n := len(running.Paynet.Ledger()); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d payment(s)", n))
+	}
+	if running.Facilitator != nil {
+		if n := len(running.Facilitator.Transfers()); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d x402 fee(s)", n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // forAgent converts the scenario's mandate for the runtime (nil when the

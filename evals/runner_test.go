@@ -11,7 +11,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/skills"
-	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/acpclient"
 	"github.com/cartwright-agent/cartwright/skills/pay"
 )
 
@@ -34,7 +34,7 @@ func (b buyer) Run(ctx context.Context, env *Env) (*agent.Result, error) {
 		}
 	}
 	m := env.World.Merchant(b.merchant)
-	c, err := acp.New(acp.Config{BaseURL: m.URL, Retries: -1})
+	c, err := acpclient.New(acpclient.Config{BaseURL: m.URL, Retries: -1})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@
 package evals
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/cartwright-agent/cartwright/skills"
@@ -196,7 +197,7 @@ func sortedMapKeys(m map[string]string) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	sortStrings(out)
+	sort.Strings(out)
 	return out
 }
 

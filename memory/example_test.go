@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/memory/localembed"
 	"github.com/cartwright-agent/cartwright/memory/sqlstore"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // The default memory: the embedded store in the state database and the

@@ -19,7 +19,6 @@ package memory
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -28,6 +27,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cartwright-agent/cartwright/skills"
 )
 
 // Kind classifies an entry. Constraints are hard (the planner turns them into
@@ -179,8 +180,4 @@ func DedupKey(text string) string {
 }
 
 // NewID returns a fresh entry id ("mem_" + 20 hex digits).
-func NewID() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:]) // never returns an error (crypto/rand docs)
-	return "mem_" + hex.EncodeToString(b[:])
-}
+func NewID() string { return skills.NewID("mem_", 10) }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/skills"
-	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/acpclient"
 )
 
 func demoRunning(b *testing.B, opts Options) *harness {
@@ -44,7 +44,7 @@ func BenchmarkSearch(b *testing.B) {
 // Search over HTTP on loopback through the ACP client.
 func BenchmarkSearchHTTP(b *testing.B) {
 	h := demoRunning(b, Options{})
-	c, err := acp.New(acp.Config{BaseURL: h.r.URL("megamart")})
+	c, err := acpclient.New(acpclient.Config{BaseURL: h.r.URL("megamart")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func BenchmarkCheckout(b *testing.B) {
 // the merchant, which captures at the payment network over HTTP.
 func BenchmarkCheckoutHTTP(b *testing.B) {
 	h := demoRunning(b, Options{})
-	c, err := acp.New(acp.Config{BaseURL: h.r.URL("brewhouse")})
+	c, err := acpclient.New(acpclient.Config{BaseURL: h.r.URL("brewhouse")})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/skills"
-	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/acpclient"
 )
 
 // After a random, concurrent sequence of quotes, completes (some with bad
@@ -33,9 +33,9 @@ func TestLedgerInvariant(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(worker), 99))
-			clients := map[string]*acp.Client{}
+			clients := map[string]*acpclient.Client{}
 			for id := range skus {
-				c, err := acp.New(acp.Config{BaseURL: h.r.URL(id), Backoff: time.Millisecond})
+				c, err := acpclient.New(acpclient.Config{BaseURL: h.r.URL(id), Backoff: time.Millisecond})
 				if err != nil {
 					errs <- err
 					return

@@ -2,6 +2,7 @@ package merchants
 
 import (
 	"fmt"
+	"github.com/cartwright-agent/cartwright/skills/yamlfield"
 	"math"
 	"os"
 	"regexp"
@@ -25,194 +26,80 @@ func LoadWorldFile(path string) (*World, error) {
 
 // LoadWorldBytes parses a world document; name is used in error messages.
 func LoadWorldBytes(name string, b []byte) (*World, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	root, err := yamlfield.Document(name, "world file", b)
+	if err != nil {
+		return nil, err
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: empty world file", name)
-	}
-	return ParseWorldNode(name, doc.Content[0])
+	return ParseWorldNode(name, root)
 }
 
 // ParseWorldNode validates a world given as a YAML mapping node (for
 // example the `world:` value of a scenario file). Every error names the
 // file, line, column and field path; unknown fields are errors.
 func ParseWorldNode(file string, n *yaml.Node) (*World, error) {
-	d := &decoder{file: file}
+	d := &decoder{Decoder: yamlfield.Decoder{File: file, FirstOnly: true}}
 	w := d.world(n)
-	if d.err != nil {
-		return nil, d.err
+	if err := d.Err(); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
 
-// FieldError is a world-file error at a position.
-type FieldError struct {
-	File   string
-	Line   int
-	Column int
-	Field  string
-	Msg    string
-}
+// FieldError is a world-file error at a position (file, line, column,
+// field path): the one error type of every strict YAML file.
+type FieldError = yamlfield.Error
 
-func (e *FieldError) Error() string {
-	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Column, e.Field, e.Msg)
-}
-
+// decoder reads a world; it keeps the first error only, since later ones
+// are usually its consequences.
 type decoder struct {
-	file string
-	err  error
-	cur  skills.Currency
-}
-
-// fail records the first error only: later ones are usually consequences.
-func (d *decoder) fail(n *yaml.Node, field, format string, args ...any) {
-	if d.err != nil {
-		return
-	}
-	e := &FieldError{File: d.file, Field: field, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		e.Line, e.Column = n.Line, n.Column
-	}
-	d.err = e
-}
-
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-// fields checks n is a mapping with only allowed keys and returns them.
-func (d *decoder) fields(n *yaml.Node, path string, allowed ...string) map[string]*yaml.Node {
-	n = resolve(n)
-	out := map[string]*yaml.Node{}
-	if n == nil || n.Kind != yaml.MappingNode {
-		d.fail(n, path, "must be a mapping")
-		return out
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		name := join(path, k.Value)
-		ok := false
-		for _, a := range allowed {
-			if a == k.Value {
-				ok = true
-			}
-		}
-		if !ok {
-			d.fail(k, name, "unknown field (allowed: %s)", strings.Join(allowed, ", "))
-			continue
-		}
-		if _, dup := out[k.Value]; dup {
-			d.fail(k, name, "field given twice")
-			continue
-		}
-		out[k.Value] = resolve(v)
-	}
-	return out
-}
-
-func join(path, f string) string {
-	if path == "" {
-		return f
-	}
-	return path + "." + f
-}
-
-func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		d.fail(n, path, "must be a single value")
-		return "", false
-	}
-	if n.Tag == "!!null" {
-		d.fail(n, path, "must not be empty")
-		return "", false
-	}
-	return n.Value, true
+	yamlfield.Decoder
+	cur skills.Currency
 }
 
 func (d *decoder) str(n *yaml.Node, path string) string {
-	s, _ := d.scalar(n, path)
+	s, _ := d.Scalar(n, path)
 	return strings.TrimSpace(s)
 }
 
 func (d *decoder) integer(n *yaml.Node, path string) int64 {
-	s, ok := d.scalar(n, path)
-	if !ok {
-		return 0
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n.Tag != "!!int" {
-		d.fail(n, path, "%q is not an integer", s)
-		return 0
-	}
+	v, _ := d.Int(n, path, math.MinInt64, math.MaxInt64)
 	return v
 }
 
 func (d *decoder) number(n *yaml.Node, path string) float64 {
-	s, ok := d.scalar(n, path)
+	s, ok := d.Scalar(n, path)
 	if !ok {
 		return 0
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || (n.Tag != "!!int" && n.Tag != "!!float") || math.IsNaN(v) || math.IsInf(v, 0) {
-		d.fail(n, path, "%q is not a number", s)
+		d.Fail(n, path, "%q is not a number", s)
 		return 0
 	}
 	return v
 }
 
-// money parses a decimal string in major units or a plain number, exactly:
-// the literal text is parsed, never a float.
+// money reads an amount in the world's currency (negative allowed: price
+// changes are checked where they are used); nonNegMoney refuses negatives.
 func (d *decoder) money(n *yaml.Node, path string) skills.Money {
-	s, ok := d.scalar(n, path)
-	if !ok {
-		return skills.Money{}
-	}
-	if n.Tag != "!!str" && n.Tag != "!!int" && n.Tag != "!!float" {
-		d.fail(n, path, "%q is not an amount", s)
-		return skills.Money{}
-	}
-	m, err := skills.ParseMoney(s, d.cur)
-	if err != nil {
-		d.fail(n, path, "%v", err)
-	}
+	m, _ := d.Money(n, path, d.cur, true)
 	return m
 }
 
 func (d *decoder) nonNegMoney(n *yaml.Node, path string) skills.Money {
-	m := d.money(n, path)
-	if m.Minor < 0 {
-		d.fail(n, path, "must not be negative (got %s)", m.Decimal())
-	}
+	m, _ := d.Money(n, path, d.cur, false)
 	return m
-}
-
-func (d *decoder) seq(n *yaml.Node, path string) []*yaml.Node {
-	n = resolve(n)
-	if n == nil || n.Kind != yaml.SequenceNode {
-		d.fail(n, path, "must be a list")
-		return nil
-	}
-	out := make([]*yaml.Node, len(n.Content))
-	for i, c := range n.Content {
-		out[i] = resolve(c)
-	}
-	return out
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 func (d *decoder) world(n *yaml.Node) *World {
-	f := d.fields(n, "", "currency", "seed", "merchants")
+	f, _ := d.Fields(n, "", "currency", "seed", "merchants")
 	w := &World{Currency: "CNY", Seed: 1}
 	if v, ok := f["currency"]; ok {
 		c, err := skills.ParseCurrency(d.str(v, "currency"))
 		if err != nil {
-			d.fail(v, "currency", "%v", err)
+			d.Fail(v, "currency", "%v", err)
 		}
 		w.Currency = c
 	}
@@ -222,38 +109,38 @@ func (d *decoder) world(n *yaml.Node) *World {
 	}
 	ms, ok := f["merchants"]
 	if !ok {
-		d.fail(resolve(n), "merchants", "required: at least one merchant")
+		d.Fail(yamlfield.Resolve(n), "merchants", "required: at least one merchant")
 		return w
 	}
 	seen := map[string]bool{}
-	for i, mn := range d.seq(ms, "merchants") {
+	for i, mn := range d.Seq(ms, "merchants") {
 		path := fmt.Sprintf("merchants[%d]", i)
 		m := d.merchant(mn, path)
 		if m == nil {
 			continue
 		}
 		if seen[m.ID] {
-			d.fail(mn, path+".id", "duplicate merchant id %q", m.ID)
+			d.Fail(mn, path+".id", "duplicate merchant id %q", m.ID)
 		}
 		seen[m.ID] = true
 		w.Merchants = append(w.Merchants, m)
 	}
 	if len(w.Merchants) == 0 {
-		d.fail(ms, "merchants", "required: at least one merchant")
+		d.Fail(ms, "merchants", "required: at least one merchant")
 	}
 	return w
 }
 
 func (d *decoder) merchant(n *yaml.Node, path string) *Merchant {
-	f := d.fields(n, path, "id", "name", "interface", "shipping", "coupons", "faults", "products", "x402")
+	f, _ := d.Fields(n, path, "id", "name", "interface", "shipping", "coupons", "faults", "products", "x402")
 	m := &Merchant{Interface: InterfaceAPI, Shipping: skills.Shipping{Fee: skills.M(0, d.cur), ETADays: 2}}
 	if v, ok := f["id"]; ok {
 		m.ID = d.str(v, path+".id")
 		if !idPattern.MatchString(m.ID) {
-			d.fail(v, path+".id", "%q must be lower-case letters, digits, '-' or '_'", m.ID)
+			d.Fail(v, path+".id", "%q must be lower-case letters, digits, '-' or '_'", m.ID)
 		}
 	} else {
-		d.fail(n, path+".id", "required")
+		d.Fail(n, path+".id", "required")
 	}
 	m.Name = m.ID
 	if v, ok := f["name"]; ok {
@@ -262,12 +149,12 @@ func (d *decoder) merchant(n *yaml.Node, path string) *Merchant {
 	if v, ok := f["interface"]; ok {
 		m.Interface = d.str(v, path+".interface")
 		if m.Interface != InterfaceAPI && m.Interface != InterfaceWeb {
-			d.fail(v, path+".interface", "%q must be api or web", m.Interface)
+			d.Fail(v, path+".interface", "%q must be api or web", m.Interface)
 		}
 	}
 	if v, ok := f["shipping"]; ok {
 		sp := path + ".shipping"
-		sf := d.fields(v, sp, "fee", "free_over", "eta_days")
+		sf, _ := d.Fields(v, sp, "fee", "free_over", "eta_days")
 		if x, ok := sf["fee"]; ok {
 			m.Shipping.Fee = d.nonNegMoney(x, sp+".fee")
 		}
@@ -278,32 +165,32 @@ func (d *decoder) merchant(n *yaml.Node, path string) *Merchant {
 		if x, ok := sf["eta_days"]; ok {
 			m.Shipping.ETADays = int(d.integer(x, sp+".eta_days"))
 			if m.Shipping.ETADays < 0 || m.Shipping.ETADays > 365 {
-				d.fail(x, sp+".eta_days", "must be between 0 and 365")
+				d.Fail(x, sp+".eta_days", "must be between 0 and 365")
 			}
 		}
 	}
 	if v, ok := f["coupons"]; ok {
 		codes := map[string]bool{}
-		for i, cn := range d.seq(v, path+".coupons") {
+		for i, cn := range d.Seq(v, path+".coupons") {
 			cp := fmt.Sprintf("%s.coupons[%d]", path, i)
-			cf := d.fields(cn, cp, "code", "amount_off", "min_spend")
+			cf, _ := d.Fields(cn, cp, "code", "amount_off", "min_spend")
 			c := skills.Coupon{MinSpend: skills.M(0, d.cur)}
 			if x, ok := cf["code"]; ok {
 				c.Code = d.str(x, cp+".code")
 			}
 			if c.Code == "" {
-				d.fail(cn, cp+".code", "required")
+				d.Fail(cn, cp+".code", "required")
 			} else if codes[c.Code] {
-				d.fail(cf["code"], cp+".code", "duplicate coupon code %q", c.Code)
+				d.Fail(cf["code"], cp+".code", "duplicate coupon code %q", c.Code)
 			}
 			codes[c.Code] = true
 			if x, ok := cf["amount_off"]; ok {
 				c.AmountOff = d.money(x, cp+".amount_off")
 				if c.AmountOff.Minor <= 0 {
-					d.fail(x, cp+".amount_off", "must be positive")
+					d.Fail(x, cp+".amount_off", "must be positive")
 				}
 			} else {
-				d.fail(cn, cp+".amount_off", "required")
+				d.Fail(cn, cp+".amount_off", "required")
 			}
 			if x, ok := cf["min_spend"]; ok {
 				c.MinSpend = d.nonNegMoney(x, cp+".min_spend")
@@ -313,19 +200,19 @@ func (d *decoder) merchant(n *yaml.Node, path string) *Merchant {
 	}
 	skus := map[string]bool{}
 	if v, ok := f["products"]; ok {
-		for i, pn := range d.seq(v, path+".products") {
+		for i, pn := range d.Seq(v, path+".products") {
 			pp := fmt.Sprintf("%s.products[%d]", path, i)
 			p := d.product(pn, pp)
 			p.Merchant = m.ID
 			if p.SKU != "" && skus[p.SKU] {
-				d.fail(pn, pp+".sku", "duplicate sku %q in merchant %q", p.SKU, m.ID)
+				d.Fail(pn, pp+".sku", "duplicate sku %q in merchant %q", p.SKU, m.ID)
 			}
 			skus[p.SKU] = true
 			m.Products = append(m.Products, p)
 		}
 	}
 	if len(m.Products) == 0 {
-		d.fail(n, path+".products", "required: at least one product")
+		d.Fail(n, path+".products", "required: at least one product")
 	}
 	if v, ok := f["faults"]; ok {
 		m.Faults = d.faults(v, path+".faults", skus)
@@ -338,37 +225,37 @@ func (d *decoder) merchant(n *yaml.Node, path string) *Merchant {
 
 // x402 parses a merchant's per-request fees: {search_fee: "0.05"}.
 func (d *decoder) x402(n *yaml.Node, path, iface string) *X402Terms {
-	f := d.fields(n, path, "search_fee")
+	f, _ := d.Fields(n, path, "search_fee")
 	t := &X402Terms{}
 	if iface != InterfaceAPI {
-		d.fail(n, path, "only an api merchant can charge per request over x402 (this one is %q)", iface)
+		d.Fail(n, path, "only an api merchant can charge per request over x402 (this one is %q)", iface)
 	}
 	v, ok := f["search_fee"]
 	if !ok {
-		d.fail(resolve(n), path+".search_fee", "required")
+		d.Fail(yamlfield.Resolve(n), path+".search_fee", "required")
 		return t
 	}
 	t.SearchFee = d.money(v, path+".search_fee")
 	if t.SearchFee.Minor <= 0 {
-		d.fail(v, path+".search_fee", "must be positive (got %s)", t.SearchFee.Decimal())
+		d.Fail(v, path+".search_fee", "must be positive (got %s)", t.SearchFee.Decimal())
 	}
 	return t
 }
 
 func (d *decoder) product(n *yaml.Node, path string) skills.Product {
-	f := d.fields(n, path, "sku", "title", "category", "brand", "price", "stock", "rating", "attributes", "description", "group")
+	f, _ := d.Fields(n, path, "sku", "title", "category", "brand", "price", "stock", "rating", "attributes", "description", "group")
 	p := skills.Product{Stock: 100}
 	req := func(k string) *yaml.Node {
 		v, ok := f[k]
 		if !ok {
-			d.fail(n, path+"."+k, "required")
+			d.Fail(n, path+"."+k, "required")
 		}
 		return v
 	}
 	if v := req("sku"); v != nil {
 		p.SKU = d.str(v, path+".sku")
 		if p.SKU == "" || strings.ContainsAny(p.SKU, " /?#%\t\n") {
-			d.fail(v, path+".sku", "%q must be non-empty without spaces, '/', '?', '#' or '%%'", p.SKU)
+			d.Fail(v, path+".sku", "%q must be non-empty without spaces, '/', '?', '#' or '%%'", p.SKU)
 		}
 	}
 	if v := req("title"); v != nil {
@@ -392,28 +279,28 @@ func (d *decoder) product(n *yaml.Node, path string) skills.Product {
 	if v, ok := f["stock"]; ok {
 		s := d.integer(v, path+".stock")
 		if s < 0 || s > math.MaxInt32 {
-			d.fail(v, path+".stock", "must be between 0 and %d (got %d)", math.MaxInt32, s)
+			d.Fail(v, path+".stock", "must be between 0 and %d (got %d)", math.MaxInt32, s)
 		}
 		p.Stock = int(s)
 	}
 	if v, ok := f["rating"]; ok {
 		p.Rating = d.number(v, path+".rating")
 		if p.Rating < 0 || p.Rating > 5 {
-			d.fail(v, path+".rating", "must be between 0 and 5")
+			d.Fail(v, path+".rating", "must be between 0 and 5")
 		}
 	}
 	if v, ok := f["attributes"]; ok {
 		ap := path + ".attributes"
-		an := resolve(v)
+		an := yamlfield.Resolve(v)
 		if an == nil || an.Kind != yaml.MappingNode {
-			d.fail(an, ap, "must be a mapping of key: value")
+			d.Fail(an, ap, "must be a mapping of key: value")
 		} else {
 			p.Attributes = map[string]string{}
 			for i := 0; i+1 < len(an.Content); i += 2 {
-				k, val := an.Content[i], resolve(an.Content[i+1])
-				kp := join(ap, k.Value)
+				k, val := an.Content[i], yamlfield.Resolve(an.Content[i+1])
+				kp := yamlfield.Join(ap, k.Value)
 				if _, dup := p.Attributes[k.Value]; dup {
-					d.fail(k, kp, "attribute given twice")
+					d.Fail(k, kp, "attribute given twice")
 				}
 				p.Attributes[k.Value] = d.str(val, kp)
 			}
@@ -423,90 +310,139 @@ func (d *decoder) product(n *yaml.Node, path string) skills.Product {
 }
 
 func (d *decoder) faults(n *yaml.Node, path string, skus map[string]bool) Faults {
-	f := d.fields(n, path, "latency_ms", "error_rate", "price_change", "out_of_stock_at_checkout", "injection", "preselected_addons")
+	f, _ := d.Fields(n, path, "latency_ms", "error_rate", "price_change", "out_of_stock_at_checkout", "injection", "preselected_addons", "stale_feed")
 	var fl Faults
 	knownSKU := func(v *yaml.Node, p string) string {
 		s := d.str(v, p)
 		if !skus[s] {
-			d.fail(v, p, "unknown sku %q (not in this merchant's products)", s)
+			d.Fail(v, p, "unknown sku %q (not in this merchant's products)", s)
 		}
 		return s
 	}
 	if v, ok := f["latency_ms"]; ok {
 		fl.LatencyMS = int(d.integer(v, path+".latency_ms"))
 		if fl.LatencyMS < 0 || fl.LatencyMS > 60000 {
-			d.fail(v, path+".latency_ms", "must be between 0 and 60000")
+			d.Fail(v, path+".latency_ms", "must be between 0 and 60000")
 		}
 	}
 	if v, ok := f["error_rate"]; ok {
 		fl.ErrorRate = d.number(v, path+".error_rate")
 		if fl.ErrorRate < 0 || fl.ErrorRate > 1 {
-			d.fail(v, path+".error_rate", "must be between 0 and 1")
+			d.Fail(v, path+".error_rate", "must be between 0 and 1")
 		}
 	}
 	if v, ok := f["price_change"]; ok {
 		pp := path + ".price_change"
-		pf := d.fields(v, pp, "sku", "price")
+		pf, _ := d.Fields(v, pp, "sku", "price")
 		pc := &PriceChange{}
 		if x, ok := pf["sku"]; ok {
 			pc.SKU = knownSKU(x, pp+".sku")
 		} else {
-			d.fail(v, pp+".sku", "required")
+			d.Fail(v, pp+".sku", "required")
 		}
 		if x, ok := pf["price"]; ok {
 			pc.Price = d.nonNegMoney(x, pp+".price")
 		} else {
-			d.fail(v, pp+".price", "required")
+			d.Fail(v, pp+".price", "required")
 		}
 		fl.PriceChange = pc
 	}
 	if v, ok := f["out_of_stock_at_checkout"]; ok {
-		for i, x := range d.seq(v, path+".out_of_stock_at_checkout") {
+		for i, x := range d.Seq(v, path+".out_of_stock_at_checkout") {
 			fl.OutOfStockAtCheckout = append(fl.OutOfStockAtCheckout, knownSKU(x, fmt.Sprintf("%s.out_of_stock_at_checkout[%d]", path, i)))
 		}
 	}
 	if v, ok := f["injection"]; ok {
 		ip := path + ".injection"
-		inf := d.fields(v, ip, "sku", "text")
+		inf, _ := d.Fields(v, ip, "sku", "text")
 		in := &Injection{}
 		if x, ok := inf["sku"]; ok {
 			in.SKU = knownSKU(x, ip+".sku")
 		} else {
-			d.fail(v, ip+".sku", "required")
+			d.Fail(v, ip+".sku", "required")
 		}
 		if x, ok := inf["text"]; ok {
 			in.Text = d.str(x, ip+".text")
 		}
 		if in.Text == "" {
-			d.fail(v, ip+".text", "required")
+			d.Fail(v, ip+".text", "required")
 		}
 		fl.Injection = in
 	}
 	if v, ok := f["preselected_addons"]; ok {
-		for i, x := range d.seq(v, path+".preselected_addons") {
+		for i, x := range d.Seq(v, path+".preselected_addons") {
 			ap := fmt.Sprintf("%s.preselected_addons[%d]", path, i)
-			af := d.fields(x, ap, "sku", "name", "price")
+			af, _ := d.Fields(x, ap, "sku", "name", "price")
 			a := Addon{SKU: fmt.Sprintf("ADDON-%d", i+1)}
 			if y, ok := af["sku"]; ok {
 				a.SKU = d.str(y, ap+".sku")
 			}
 			if skus[a.SKU] {
-				d.fail(x, ap+".sku", "%q clashes with a product sku", a.SKU)
+				d.Fail(x, ap+".sku", "%q clashes with a product sku", a.SKU)
 			}
 			skus[a.SKU] = true
 			if y, ok := af["name"]; ok {
 				a.Name = d.str(y, ap+".name")
 			}
 			if a.Name == "" {
-				d.fail(x, ap+".name", "required")
+				d.Fail(x, ap+".name", "required")
 			}
 			if y, ok := af["price"]; ok {
 				a.Price = d.nonNegMoney(y, ap+".price")
 			} else {
-				d.fail(x, ap+".price", "required")
+				d.Fail(x, ap+".price", "required")
 			}
 			fl.PreselectedAddons = append(fl.PreselectedAddons, a)
 		}
 	}
+	if v, ok := f["stale_feed"]; ok {
+		fl.StaleFeed = d.staleFeed(v, path+".stale_feed", knownSKU)
+	}
 	return fl
+}
+
+// staleFeed parses the stale_feed fault: one entry {sku, price, in_stock}
+// or a list of them; each needs price or in_stock, a SKU appears once.
+func (d *decoder) staleFeed(n *yaml.Node, path string, knownSKU func(*yaml.Node, string) string) []StaleFeed {
+	entries := []*yaml.Node{n}
+	paths := []string{path}
+	if r := yamlfield.Resolve(n); r != nil && r.Kind == yaml.SequenceNode {
+		entries, paths = nil, nil
+		for i, x := range d.Seq(n, path) {
+			entries = append(entries, x)
+			paths = append(paths, fmt.Sprintf("%s[%d]", path, i))
+		}
+		if len(entries) == 0 {
+			d.Fail(n, path, "must name at least one sku")
+		}
+	}
+	var out []StaleFeed
+	seen := map[string]bool{}
+	for i, x := range entries {
+		p := paths[i]
+		sf, _ := d.Fields(x, p, "sku", "price", "in_stock")
+		var s StaleFeed
+		if y, ok := sf["sku"]; ok {
+			s.SKU = knownSKU(y, p+".sku")
+			if seen[s.SKU] {
+				d.Fail(y, p+".sku", "sku %q is already stale in this feed", s.SKU)
+			}
+			seen[s.SKU] = true
+		} else {
+			d.Fail(x, p+".sku", "required")
+		}
+		if y, ok := sf["price"]; ok {
+			m := d.nonNegMoney(y, p+".price")
+			s.Price = &m
+		}
+		if y, ok := sf["in_stock"]; ok {
+			b, _ := d.Bool(y, p+".in_stock")
+			s.InStock = &b
+		}
+		if s.Price == nil && s.InStock == nil {
+			d.Fail(x, p, "needs price or in_stock (what the stale feed shows)")
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -101,9 +101,9 @@ func TestLoadWorldErrors(t *testing.T) {
 		{"coupon negative", "merchants:\n  - id: m\n    coupons: [{code: C, amount_off: -2}]\n    products: [{sku: A, title: T, price: 1}]\n", "merchants[0].coupons[0].amount_off: must be positive"},
 		{"shipping typo", "merchants:\n  - id: m\n    shipping: {fees: 1}\n    products: [{sku: A, title: T, price: 1}]\n", "bad.yaml:3:16: merchants[0].shipping.fees: unknown field"},
 		{"bad id", "merchants:\n  - {id: \"Big Shop\", products: [{sku: A, title: T, price: 1}]}\n", "merchants[0].id: \"Big Shop\" must be lower-case"},
-		{"stock not int", head + "      - {sku: A, title: T, price: 1, stock: lots}\n", "merchants[0].products[0].stock: \"lots\" is not an integer"},
+		{"stock not int", head + "      - {sku: A, title: T, price: 1, stock: lots}\n", "merchants[0].products[0].stock: \"lots\" is not a whole number"},
 		{"not yaml", "merchants: [\n", "bad.yaml: yaml:"},
-		{"empty", "", "bad.yaml: empty world file"},
+		{"empty", "", "bad.yaml:1:1: empty world file"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -13,10 +13,8 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/merchants/demo"
-	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/merchants/x402"
-	"github.com/cartwright-agent/cartwright/skills/acp"
 )
 
 // DemoWorld parses the built-in demo world.
@@ -39,7 +37,23 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives server errors (default slog.Default()).
 	Logger *slog.Logger
+	// ReadTimeout bounds reading one request, headers and body (default
+	// 30 s): a client that declares a body and never sends it is cut off.
+	// IdleTimeout bounds an idle keep-alive connection (default 60 s).
+	ReadTimeout, IdleTimeout time.Duration
 }
+
+// Server limits every HTTP server of the world applies.
+const (
+	defaultReadTimeout = 30 * time.Second
+	defaultIdleTimeout = 60 * time.Second
+	// writeTimeout leaves room for the latency fault (seconds at most).
+	writeTimeout   = 2 * time.Minute
+	maxHeaderBytes = 64 << 10
+	// MaxRequestBody bounds every request body on every server (the ACP
+	// routes' own limit, httpx.MaxBody, is lower).
+	MaxRequestBody = 1 << 20
+)
 
 // RunningMerchant is one started merchant.
 type RunningMerchant struct {
@@ -112,12 +126,20 @@ func (r *Running) Close() error {
 	return err
 }
 
-func (r *Running) serve(h http.Handler, log *slog.Logger) (string, error) {
+func (r *Running) serve(h http.Handler, log *slog.Logger, opts Options) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
-	s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	read, idle := opts.ReadTimeout, opts.IdleTimeout
+	if read <= 0 {
+		read = defaultReadTimeout
+	}
+	if idle <= 0 {
+		idle = defaultIdleTimeout
+	}
+	s := &http.Server{Handler: http.MaxBytesHandler(h, MaxRequestBody), ReadHeaderTimeout: min(10*time.Second, read), ReadTimeout: read,
+		WriteTimeout: writeTimeout, IdleTimeout: idle, MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	r.servers = append(r.servers, s)
 	r.wg.Add(1)
 	go func() {
@@ -142,7 +164,7 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 	net := paynet.New(paynet.Config{Verifier: opts.Verifier, Now: opts.Now})
 	r := &Running{World: w, Paynet: net}
 	var err error
-	if r.PaynetURL, err = r.serve(net.Handler(), log); err != nil {
+	if r.PaynetURL, err = r.serve(net.Handler(), log, opts); err != nil {
 		return nil, fmt.Errorf("merchants: start payment network: %w", err)
 	}
 	var proc paynet.Processor = net
@@ -158,7 +180,7 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 			continue
 		}
 		r.Facilitator = x402.NewFacilitator(x402.FacilitatorConfig{Now: opts.Now})
-		if r.FacilitatorURL, err = r.serve(r.Facilitator.Handler(), log); err != nil {
+		if r.FacilitatorURL, err = r.serve(r.Facilitator.Handler(), log, opts); err != nil {
 			r.Close()
 			return nil, fmt.Errorf("merchants: start x402 facilitator: %w", err)
 		}
@@ -196,11 +218,10 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 					Description: "catalog search at " + m.Name, MimeType: "application/json", Facilitator: fac, Next: api})
 			}
 		} else {
-			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-				httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", m.ID+" has no API; it sells through its web storefront at /shop/", "")
-			})
+			// No API: the storefront, and the catalog's product feed.
+			mux.Handle("/", FeedHandler(e))
 		}
-		if rm.URL, err = r.serve(mux, log); err != nil {
+		if rm.URL, err = r.serve(mux, log, opts); err != nil {
 			r.Close()
 			return nil, fmt.Errorf("merchants: start %s: %w", m.ID, err)
 		}

@@ -8,7 +8,7 @@ import (
 )
 
 // Merchant is everything Cartwright needs from a place that sells things.
-// The ACP HTTP client (skills/acp), the browser skill (skills/browser) and any
+// The ACP HTTP client (skills/acpclient), the browser skill (skills/browser) and any
 // plug-in implement it; the runtime never knows which one it is talking to.
 //
 // Every mutating call carries an idempotency key: calling it again with the

@@ -16,21 +16,53 @@ import (
 // Currency is an ISO 4217 code in upper case.
 type Currency string
 
-// currencies lists the currencies Cartwright knows, with their minor-unit
-// exponent (digits after the decimal point) and display symbol.
-var currencies = map[Currency]struct {
+// currencies lists the currencies Cartwright knows: every current ISO 4217
+// currency (the funds codes, precious metals and the test codes XTS/XXX
+// excepted), with its minor-unit exponent (digits after the decimal point)
+// and, for the common ones, a display symbol.
+//
+// Why a table and not golang.org/x/text/currency alone: x/text's data is
+// CLDR's, whose "standard" digits are display rounding, not ISO 4217 minor
+// units (IDR, COP, PKR … have 2 in ISO 4217, 0 in CLDR), and its list of
+// tender currencies lags the ISO amendments (no VES, ZWG, XCG, SLE, MRU).
+// TestCurrencyTableTracksXText keeps the table honest against x/text: a
+// code x/text adds fails the test until it is placed here, and every code
+// here that x/text lacks is named there as a newer ISO amendment.
+var currencies = func() map[Currency]struct {
 	exp    int
 	symbol string
-}{
-	"CNY": {2, "¥"},
-	"USD": {2, "$"},
-	"EUR": {2, "€"},
-	"GBP": {2, "£"},
-	"HKD": {2, "HK$"},
-	"SGD": {2, "S$"},
-	"JPY": {0, "JP¥"},
-	"KRW": {0, "₩"},
-}
+} {
+	m := map[Currency]struct {
+		exp    int
+		symbol string
+	}{}
+	for _, g := range []struct {
+		exp   int
+		codes string
+	}{
+		{2, "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD XCG YER ZAR ZMW ZWG"},
+		{0, "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"},
+		{3, "BHD IQD JOD KWD LYD OMR TND"},
+		{4, "CLF UYW"},
+	} {
+		for _, c := range strings.Fields(g.codes) {
+			m[Currency(c)] = struct {
+				exp    int
+				symbol string
+			}{exp: g.exp}
+		}
+	}
+	for c, sym := range map[Currency]string{
+		"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$", "SGD": "S$", "JPY": "JP¥", "KRW": "₩",
+		"INR": "₹", "PHP": "₱", "AUD": "A$", "CAD": "CA$", "NZD": "NZ$", "TWD": "NT$", "THB": "฿", "VND": "₫",
+		"ILS": "₪", "NGN": "₦", "UAH": "₴", "TRY": "₺", "MXN": "MX$", "BRL": "R$",
+	} {
+		e := m[c]
+		e.symbol = sym
+		m[c] = e
+	}
+	return m
+}()
 
 // ParseCurrency validates a currency code (case-insensitive).
 func ParseCurrency(s string) (Currency, error) {
@@ -110,7 +142,12 @@ func parseMinor(s string, exp int) (int64, error) {
 		}
 	}
 	if len(frac) > exp {
-		return 0, fmt.Errorf("more than %d decimal places", exp)
+		// "1200.00" yen is exactly 1200: only digits that would be lost
+		// are an error.
+		if strings.TrimRight(frac[exp:], "0") != "" {
+			return 0, fmt.Errorf("more than %d decimal places", exp)
+		}
+		frac = frac[:exp]
 	}
 	frac += strings.Repeat("0", exp-len(frac))
 	digits := strings.TrimLeft(whole+frac, "0")

@@ -3,6 +3,8 @@ package skills
 import (
 	"errors"
 	"testing"
+
+	xcurrency "golang.org/x/text/currency"
 )
 
 func TestParseMoney(t *testing.T) {
@@ -124,5 +126,84 @@ func TestRegistry(t *testing.T) {
 	}
 	if err := r.Register("", m); err == nil {
 		t.Fatal("empty id must fail")
+	}
+}
+
+func TestISO4217Currencies(t *testing.T) {
+	cases := []struct {
+		code string
+		exp  int
+		sym  string
+	}{
+		{"PHP", 2, "₱"}, {"INR", 2, "₹"}, {"php", 2, "₱"}, {"JPY", 0, "JP¥"}, {"KRW", 0, "₩"},
+		{"CLP", 0, "CLP "}, {"KWD", 3, "KWD "}, {"CLF", 4, "CLF "}, {"CNY", 2, "¥"}, {"MXN", 2, "MX$"},
+	}
+	for _, c := range cases {
+		cur, err := ParseCurrency(c.code)
+		if err != nil {
+			t.Fatalf("ParseCurrency(%q): %v", c.code, err)
+		}
+		if cur.Exponent() != c.exp || cur.Symbol() != c.sym {
+			t.Errorf("%s: exponent %d symbol %q, want %d %q", cur, cur.Exponent(), cur.Symbol(), c.exp, c.sym)
+		}
+	}
+	for _, bad := range []string{"XXX", "XTS", "XAU", "ZZZ", "PH", ""} {
+		if _, err := ParseCurrency(bad); err == nil {
+			t.Errorf("ParseCurrency(%q) accepted", bad)
+		}
+	}
+	if m, err := ParseMoney("1234.50", "PHP"); err != nil || m.Minor != 123450 || m.String() != "₱1234.50" {
+		t.Errorf("ParseMoney PHP: %v %v", m, err)
+	}
+	if m, err := ParseMoney("1.5", "KWD"); err != nil || m.Minor != 1500 {
+		t.Errorf("ParseMoney KWD: %v %v", m, err)
+	}
+}
+
+func TestParseMoneyExactTrailingZeros(t *testing.T) {
+	if m, err := ParseMoney("1200.00", "JPY"); err != nil || m.Minor != 1200 {
+		t.Errorf("1200.00 JPY = %v, %v; want 1200 yen", m, err)
+	}
+	if m, err := ParseMoney("18.500", "USD"); err != nil || m.Minor != 1850 {
+		t.Errorf("18.500 USD = %v, %v; want 1850", m, err)
+	}
+	for _, c := range []struct {
+		s   string
+		cur Currency
+	}{{"1200.5", "JPY"}, {"18.505", "USD"}, {"1.0001", "KWD"}} {
+		if _, err := ParseMoney(c.s, c.cur); err == nil {
+			t.Errorf("ParseMoney(%q, %s) accepted digits the currency cannot hold", c.s, c.cur)
+		}
+	}
+}
+
+// TestCurrencyTableTracksXText compares the ISO 4217 table with the
+// maintained CLDR data in golang.org/x/text/currency, so the table cannot
+// drift silently: every currency x/text lists as current legal tender is
+// here, unless ISO 4217 has since withdrawn it; every code here is known to
+// x/text, unless it is an amendment newer than x/text's data.
+func TestCurrencyTableTracksXText(t *testing.T) {
+	withdrawn := map[string]string{ // x/text still lists these as tender
+		"HRK": "replaced by EUR (2023)", "MRO": "replaced by MRU (2018)", "SLL": "replaced by SLE (2022)",
+		"VEF": "replaced by VES (2018)", "CUC": "withdrawn (2021)",
+	}
+	newer := map[string]bool{"VES": true, "ZWG": true, "XCG": true, "SLE": true, "MRU": true, "UYW": true}
+	it := xcurrency.Query()
+	for it.Next() {
+		code := it.Unit().String()
+		if _, gone := withdrawn[code]; gone {
+			if Currency(code).Valid() {
+				t.Errorf("%s is withdrawn (%s) but still accepted", code, withdrawn[code])
+			}
+			continue
+		}
+		if !Currency(code).Valid() {
+			t.Errorf("x/text lists %s as current tender; add it to the table with its ISO 4217 minor units", code)
+		}
+	}
+	for c := range currencies {
+		if _, err := xcurrency.ParseISO(string(c)); err != nil && !newer[string(c)] {
+			t.Errorf("%s is unknown to x/text and not named as a newer ISO amendment", c)
+		}
 	}
 }

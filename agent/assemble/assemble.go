@@ -17,8 +17,6 @@ package assemble
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,7 +29,6 @@ import (
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
 	"github.com/cartwright-agent/cartwright/agent/policy"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/memory/localembed"
@@ -40,9 +37,10 @@ import (
 	"github.com/cartwright-agent/cartwright/memory/sqlstore"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
-	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/acpclient"
 	"github.com/cartwright-agent/cartwright/skills/browser"
 	"github.com/cartwright-agent/cartwright/skills/pay"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Merchant interfaces.
@@ -241,7 +239,7 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 			if m.URL == "" {
 				return nil, fmt.Errorf("assemble: merchants[%d] (%s): an API merchant needs its URL", i, id)
 			}
-			ac, err := acp.New(acp.Config{BaseURL: m.URL, HTTPClient: mc, Retries: -1}) // the agent is the one retry layer
+			ac, err := acpclient.New(acpclient.Config{BaseURL: m.URL, HTTPClient: mc, Retries: -1}) // the agent is the one retry layer
 			if err != nil {
 				return nil, fmt.Errorf("merchant %s: %w", firstNonEmpty(id, m.URL), err)
 			}
@@ -447,13 +445,7 @@ func (r *Runtime) result(ctx context.Context, res *agent.Result) *Result {
 }
 
 // NewSessionID returns a fresh session id in the runtime's format.
-func NewSessionID() string {
-	var b [10]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return "s_" + hex.EncodeToString(b[:])
-}
+func NewSessionID() string { return agent.NewSessionID() }
 
 // OpenMemory opens the embedded preference memory (the local embedder over
 // the state database).

@@ -10,9 +10,9 @@ import (
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // ExampleBuild wires the runtime for merchants given as data — here the

@@ -10,9 +10,9 @@ import (
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/audit"
 	"github.com/cartwright-agent/cartwright/agent/policy"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/pay"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // x402 fees are what merchants charge per request (a paid catalog search,
@@ -33,39 +33,6 @@ import (
 //   - feePolicy then decides the basket with the session's fees added to
 //     what was paid: basket + fees must stay within the mandate's max_total
 //     and the request's budget.
-
-// Fee is one x402 payment made during a session.
-type Fee struct {
-	SessionID   string       `json:"session_id"`
-	Merchant    string       `json:"merchant"` // the payee (payTo)
-	Resource    string       `json:"resource"`
-	Amount      skills.Money `json:"amount"`
-	Network     string       `json:"network"`
-	Transaction string       `json:"transaction"`
-	HoldID      string       `json:"hold_id"`
-	At          time.Time    `json:"at"`
-}
-
-// Result is a session's result with the x402 fees it paid. Fees are not
-// orders and not part of Charged: Charged is what orders cost, Fees what
-// data cost; the money that left the wallet is their sum.
-type Result struct {
-	*agent.Result
-	Fees        skills.Money `json:"fees"`
-	FeePayments []Fee        `json:"fee_payments,omitempty"`
-}
-
-// Spent is Charged plus Fees: everything that left the wallet in the session.
-func (r *Result) Spent() skills.Money {
-	s := r.Charged
-	if s.Currency == "" {
-		s.Currency = r.Fees.Currency
-	}
-	if r.Fees.Currency == s.Currency {
-		s.Minor += r.Fees.Minor
-	}
-	return s
-}
 
 var feeMigrations = []string{
 	`CREATE TABLE x402_fees (

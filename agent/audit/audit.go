@@ -31,7 +31,7 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
-	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Standard entry kinds.

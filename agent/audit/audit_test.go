@@ -14,7 +14,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 func openDB(t testing.TB) *store.DB {

@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
+
+	"github.com/cartwright-agent/cartwright/skills/safetext"
 )
 
 // Render writes entries for people: one block per session, one line per
@@ -16,7 +17,7 @@ func Render(w io.Writer, entries []Entry) error {
 	for _, e := range entries {
 		if e.Session != cur {
 			cur = e.Session
-			if _, err := fmt.Fprintf(w, "session %s\n", cur); err != nil {
+			if _, err := fmt.Fprintf(w, "session %s\n", safetext.Line(cur)); err != nil {
 				return err
 			}
 		}
@@ -25,12 +26,10 @@ func Render(w io.Writer, entries []Entry) error {
 			compact.Reset()
 			compact.Write(e.Payload)
 		}
-		p := compact.String()
-		if len(p) > 200 {
-			p = p[:200] + "…"
-		}
-		p = strings.ReplaceAll(p, "\n", " ")
-		if _, err := fmt.Fprintf(w, "  %s  #%-3d %-14s %s  [%s]\n", e.Time.UTC().Format(time.RFC3339), e.Seq, e.Kind, p, short(e.Hash)); err != nil {
+		// JSON escapes C0 controls; DEL, C1 and bidi marks it leaves raw,
+		// and merchant text reaches payloads: show it inert and bounded.
+		p := safetext.Terminal(compact.String(), 200)
+		if _, err := fmt.Fprintf(w, "  %s  #%-3d %-14s %s  [%s]\n", e.Time.UTC().Format(time.RFC3339), e.Seq, safetext.Line(e.Kind), p, short(e.Hash)); err != nil {
 			return err
 		}
 	}

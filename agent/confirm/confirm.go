@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/skills/safetext"
 )
 
 // Terminal shows the proposal on Out and reads y/N from In. Anything but
@@ -102,11 +103,11 @@ func Render(w io.Writer, p agent.Proposal) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nPayment needs your approval")
 	if p.Request != "" {
-		fmt.Fprintf(&b, " for %q", p.Request)
+		fmt.Fprintf(&b, " for %q", safetext.Terminal(p.Request, 300))
 	}
 	b.WriteString("\n")
 	for _, q := range p.Quotes {
-		fmt.Fprintf(&b, "  %s (checkout %s)\n", q.Merchant, q.ID)
+		fmt.Fprintf(&b, "  %s (checkout %s)\n", safetext.Line(q.Merchant), safetext.Line(q.ID))
 		for _, l := range q.Lines {
 			extra := ""
 			if l.AddOn {
@@ -115,7 +116,7 @@ func Render(w io.Writer, p agent.Proposal) error {
 			fmt.Fprintf(&b, "    %3d × %-40s %10s%s\n", l.Quantity, clip(l.Title, 40), l.Total, extra)
 		}
 		if q.Discount.Minor != 0 {
-			fmt.Fprintf(&b, "    %-46s %10s\n", "discount "+q.Coupon, "-"+q.Discount.String())
+			fmt.Fprintf(&b, "    %-46s %10s\n", "discount "+safetext.Terminal(q.Coupon, 30), "-"+q.Discount.String())
 		}
 		fmt.Fprintf(&b, "    %-46s %10s\n", "shipping", q.Shipping)
 		fmt.Fprintf(&b, "    %-46s %10s\n", "merchant total", q.Total)
@@ -124,19 +125,16 @@ func Render(w io.Writer, p agent.Proposal) error {
 	if len(p.Reasons) > 0 {
 		b.WriteString("  Why you are asked:\n")
 		for _, r := range p.Reasons {
-			fmt.Fprintf(&b, "    - %s: %s\n", r.Code, r.Detail)
+			fmt.Fprintf(&b, "    - %s: %s\n", safetext.Line(r.Code), safetext.Terminal(r.Detail, 500))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
+// clip shows merchant text on one line, inert (control characters and
+// bidi marks escaped) and at most n runes of it.
+func clip(s string, n int) string { return safetext.Terminal(s, n-1) }
 
 // Auto answers without a person: Approve for --yes, deny for --no-input,
 // or Script (the eval's simulated user) deciding per proposal. It records

@@ -20,9 +20,7 @@ package mandate
 
 import (
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -36,6 +34,16 @@ const (
 	TypeCart    = "cart_mandate"
 	TypePayment = "payment_mandate"
 )
+
+// ScopeRun marks a mandate signed for one run (Intent.Scope).
+const ScopeRun = "run"
+
+// RunDescription is how older versions described a one-run mandate
+// (before Scope existed): such mandates are run mandates too.
+const RunDescription = "limits given on the command line for one run"
+
+// IsRun reports whether in was signed for one run only.
+func (in Intent) IsRun() bool { return in.Scope == ScopeRun || in.Description == RunDescription }
 
 // Budget periods.
 const (
@@ -70,12 +78,20 @@ type Intent struct {
 	// ConfirmAbove: a basket above it needs the user's confirmation.
 	ConfirmAbove *skills.Money `json:"confirm_above,omitempty"`
 	// RequireConfirmation: every basket needs the user's confirmation.
-	RequireConfirmation bool      `json:"require_confirmation,omitempty"`
-	NotBefore           time.Time `json:"not_before"`
-	ExpiresAt           time.Time `json:"expires_at"`
-	Nonce               string    `json:"nonce"`
-	UserKey             string    `json:"user_key"`
-	Signature           string    `json:"signature,omitempty"`
+	RequireConfirmation bool `json:"require_confirmation,omitempty"`
+	// Scope is ScopeRun for a mandate signed for one run of the agent
+	// (limits typed on the command line); "" for the user's own mandates.
+	// A run mandate is never the standing mandate of later runs.
+	Scope string `json:"scope,omitempty"`
+	// Parent is the standing mandate a run mandate narrows: the run's
+	// limits are never wider than the parent's, and revoking the parent
+	// revokes it too.
+	Parent    string    `json:"parent,omitempty"`
+	NotBefore time.Time `json:"not_before"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Nonce     string    `json:"nonce"`
+	UserKey   string    `json:"user_key"`
+	Signature string    `json:"signature,omitempty"`
 }
 
 // CartLine is one canonical line of a cart.
@@ -141,13 +157,7 @@ type Chain struct {
 }
 
 // NewNonce returns 16 random bytes, hex.
-func NewNonce() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return hex.EncodeToString(b)
-}
+func NewNonce() string { return skills.NewID("", 16) }
 
 // sign signs the canonical form of doc (whose signature field is empty).
 func sign(priv ed25519.PrivateKey, doc any) (string, error) {

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/pay"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Rail is the runtime's delegated-payment rail (agent.Rail): for an approved

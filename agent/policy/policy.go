@@ -40,6 +40,12 @@ const (
 	ConfirmAboveThreshold    = "confirm_above_threshold"
 	UserRequiresConfirmation = "user_requires_confirmation"
 	WithinMandate            = "within_mandate"
+	// RequirementConflict: a chosen product shows something else than a
+	// stated requirement (agent/check) — never paid.
+	RequirementConflict = agent.ReasonRequirementConflict
+	// RequirementUnverified: a chosen product shows no evidence for a
+	// stated requirement — the person confirms or nothing is bought.
+	RequirementUnverified = agent.ReasonRequirementUnverified
 )
 
 // severity of each code: what it makes the decision at least.
@@ -50,6 +56,7 @@ var severity = map[string]string{
 	MandateExpired: agent.ActionRefuse, MandateRevoked: agent.ActionRefuse, MandateInvalid: agent.ActionRefuse,
 	InsufficientFunds: agent.ActionRefuse, CurrencyMismatch: agent.ActionRefuse,
 	PriceRose: agent.ActionConfirm, ConfirmAboveThreshold: agent.ActionConfirm, UserRequiresConfirmation: agent.ActionConfirm,
+	RequirementConflict: agent.ActionRefuse, RequirementUnverified: agent.ActionConfirm,
 }
 
 // Limits are the signed mandate's constraints (nil Limits: no mandate).
@@ -70,7 +77,10 @@ type Limits struct {
 	// Revoked: on the revocation list. Invalid: the signature or structure
 	// did not verify (the text says why).
 	Revoked bool
-	Invalid string
+	// RevokedID names the revoked mandate when it is the standing mandate
+	// this run's mandate narrows ("" or ID: this one).
+	RevokedID string
+	Invalid   string
 }
 
 // Cart is one merchant's quote with what code expected of it.
@@ -105,6 +115,9 @@ type Input struct {
 	// Paid is what this session already paid (counted against the caps).
 	Paid  skills.Money
 	Carts []Cart
+	// Requirements are the requirement check's findings on the carts'
+	// lines (code-derived, agent/check).
+	Requirements []agent.RequirementFact
 }
 
 // Decision is the verdict.
@@ -178,7 +191,11 @@ func Decide(in Input) Decision {
 			add(MandateInvalid, "the mandate does not verify: %s", m.Invalid)
 		}
 		if m.Revoked {
-			add(MandateRevoked, "mandate %s was revoked", m.ID)
+			if m.RevokedID != "" && m.RevokedID != m.ID {
+				add(MandateRevoked, "mandate %s was revoked (this run's limits narrow it)", m.RevokedID)
+			} else {
+				add(MandateRevoked, "mandate %s was revoked", m.ID)
+			}
 		}
 		if !m.ExpiresAt.IsZero() && !in.Now.Before(m.ExpiresAt) {
 			add(MandateExpired, "mandate %s expired at %s", m.ID, m.ExpiresAt.UTC().Format(time.RFC3339))
@@ -255,6 +272,10 @@ func Decide(in Input) Decision {
 				add(QuantityMismatch, "%s quotes %d × %s, %d requested", q.Merchant, got[sku], sku, want)
 			}
 		}
+	}
+
+	for _, f := range in.Requirements {
+		add(f.Code, "%s %s: %s", f.Merchant, f.SKU, f.Detail)
 	}
 
 	action := agent.ActionPay

@@ -12,11 +12,11 @@ import (
 
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/pay"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)

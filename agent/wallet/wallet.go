@@ -35,9 +35,7 @@ package wallet
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -45,8 +43,8 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // Account names.
@@ -968,13 +966,7 @@ const tsLayout = "2006-01-02T15:04:05.000000000Z"
 
 func ts(t time.Time) string { return t.UTC().Format(tsLayout) }
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return hex.EncodeToString(b)
-}
+func randHex(n int) string { return skills.NewID("", n) }
 
 // Info names one wallet in a database.
 type Info struct {

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 func cny(minor int64) skills.Money { return skills.M(minor, "CNY") }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // TestKeysFlag: --keys names exactly the directory holding agent.ed25519

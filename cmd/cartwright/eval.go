@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/cartwright-agent/cartwright/evals"
+	"github.com/cartwright-agent/cartwright/evals/gen"
 )
 
 // evalCommand is `cartwright eval`: run eval scenarios (the format in
@@ -16,5 +17,6 @@ var evalCommand = command{
 }
 
 func runEval(ctx context.Context, s *stdio, args []string) int {
-	return evals.RunCLIWith(ctx, args, s.out, s.err, evals.CLIConfig{IsTerminal: func() bool { return s.errTTY }})
+	return evals.RunCLIWith(ctx, args, s.out, s.err, evals.CLIConfig{IsTerminal: func() bool { return s.errTTY },
+		Generate: gen.Generate})
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // TestMandateListAndRevoke: only the newest valid mandate is "active", older

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/memory/cli"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 var memoryCommand = command{

@@ -79,7 +79,7 @@ func runOrders(ctx context.Context, s *stdio, args []string) int {
 		tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ORDER\tMERCHANT\tTOTAL\tREFUNDED\tSTATUS\tSESSION\tDATE")
 		for _, o := range orders {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.Order.ID, o.Order.Merchant, o.Order.Total, o.Order.Refunded, o.Order.Status, o.Session, o.At.Format("2006-01-02 15:04"))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", esc(o.Order.ID), esc(o.Order.Merchant), o.Order.Total, o.Order.Refunded, esc(o.Order.Status), o.Session, o.At.Format("2006-01-02 15:04"))
 		}
 		tw.Flush()
 		return 0
@@ -113,7 +113,7 @@ func runOrders(ctx context.Context, s *stdio, args []string) int {
 	if asJSON {
 		return writeJSON(s, got)
 	}
-	fmt.Fprintf(s.out, "Refunded %s for order %s at %s (refund %s); the wallet is credited.\n", got.Amount, ref.Order.ID, ref.Order.Merchant, got.ID)
+	fmt.Fprintf(s.out, "Refunded %s for order %s at %s (refund %s); the wallet is credited.\n", got.Amount, esc(ref.Order.ID), esc(ref.Order.Merchant), esc(got.ID))
 	return 0
 }
 

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 // refundMerchant is a merchant that only refunds, idempotently by key, and

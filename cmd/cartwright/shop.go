@@ -17,8 +17,9 @@ import (
 	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/confirm"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/safetext"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 var shopCommand = command{
@@ -97,24 +98,25 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 	}
 	cfg := agent.Config{Confirmer: confirmerFor(s, f.yes, f.noInput), Clarifier: clarifierFor(s, f.noInput || len(f.answers) > 0)}
 	if s.errTTY && !f.json {
-		cfg.Progress = func(step, msg string) { fmt.Fprintf(s.err, "· %-10s %s\n", step, msg) }
+		cfg.Progress = func(step, msg string) { fmt.Fprintf(s.err, "· %-10s %s\n", step, safetext.Terminal(msg, 300)) }
 	}
 	rt, err := buildRuntime(ctx, s, &f.rt, cfg)
 	if err != nil {
 		return errorf(s, "%v", err)
 	}
 	defer rt.Close()
-	confirmGiven := false
-	fs.Visit(func(fl *flag.Flag) { confirmGiven = confirmGiven || fl.Name == "confirm-above" })
-	limits, err := f.limits(rt.currency, confirmGiven)
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	limits, err := f.limits(rt.currency, given)
 	if err != nil {
 		return usageError(s, fs, err)
 	}
-	explicit := false
-	fs.Visit(func(fl *flag.Flag) {
-		explicit = explicit || fl.Name == "max-total" || fl.Name == "confirm-above" || fl.Name == "confirm"
-	})
-	mandate, forRun, err := rt.sessionMandate(ctx, limits, explicit)
+	mandate, forRun, err := rt.sessionMandate(ctx, s, limits)
+	var re *assemble.RevokedError
+	if errors.As(err, &re) {
+		fmt.Fprintf(s.err, "cartwright shop: refused: %v\n", err)
+		return exitRefused
+	}
 	if err != nil {
 		return errorf(s, "mandate: %v", err)
 	}
@@ -144,31 +146,31 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 	return report(s, res, f.json)
 }
 
-// runLimits are mandate limits typed for one run.
-type runLimits struct {
-	maxTotal     skills.Money
-	confirmAbove *skills.Money
-	confirmAll   bool
-}
-
-func (f *shopFlags) limits(cur skills.Currency, confirmGiven bool) (runLimits, error) {
-	var l runLimits
+// limits reads the mandate flags of one run; given names the flags typed.
+// Only typed limits narrow a standing mandate; the defaults apply when
+// there is none.
+func (f *shopFlags) limits(cur skills.Currency, given map[string]bool) (assemble.RunLimits, error) {
+	var l assemble.RunLimits
 	v, err := skills.ParseMoney(f.maxTotal, cur)
 	if err != nil || v.Minor <= 0 {
 		return l, fmt.Errorf("--max-total %q: want a positive amount like 40.00", f.maxTotal)
 	}
-	l.maxTotal, l.confirmAll = v, f.confirmAll
+	l.DefaultMaxTotal, l.ConfirmAll = v, f.confirmAll
+	if given["max-total"] {
+		l.MaxTotal = &v
+	}
 	if f.confirmAbove != "" {
 		c, err := skills.ParseMoney(f.confirmAbove, cur)
 		if err != nil || c.Minor < 0 {
 			return l, fmt.Errorf("--confirm-above %q: want an amount like 30.00", f.confirmAbove)
 		}
-		l.confirmAbove = &c
+		l.DefaultConfirmAbove = &c
 		// The same rule as a mandate file: a threshold above the cap would
 		// never apply. (Only when given: the default threshold may exceed a
 		// small --max-total, which then simply caps.)
-		if confirmGiven {
-			if err := mandate.CheckLimits(l.maxTotal, nil, l.confirmAbove); err != nil {
+		if given["confirm-above"] {
+			l.ConfirmAbove = &c
+			if err := mandate.CheckLimits(v, nil, &c); err != nil {
 				return l, fmt.Errorf("--confirm-above %s: %v", f.confirmAbove, err)
 			}
 		}
@@ -179,22 +181,37 @@ func (f *shopFlags) limits(cur skills.Currency, confirmGiven bool) (runLimits, e
 // runMandateTTL is how long a mandate signed for one run stays valid.
 const runMandateTTL = time.Hour
 
-// sessionMandate is the mandate a run acts under: limits typed on the
-// command line (explicit), signed now with the user's key for this run;
-// else the user's active signed mandate (cartwright mandate create); else
-// the default limits, signed for this run. The policy refuses what it does
-// not allow and the payment network issues no token outside it.
-// forRun reports a mandate signed for this run alone (retired when the run
-// ends).
-func (rt *runtime) sessionMandate(ctx context.Context, l runLimits, explicit bool) (m *agent.Mandate, forRun bool, err error) {
+// sessionMandate is the mandate a run acts under. With the user's active
+// signed mandate (cartwright mandate create): that mandate, or — when
+// limits were typed on the command line — a mandate for this run that
+// narrows it (typed limits can lower its caps, never raise them or drop
+// its lists or budget). Without one: the typed limits or the defaults,
+// signed now for this run — unless the user revoked their mandate, which
+// means no spending (*assemble.RevokedError). The policy refuses what the
+// mandate does not allow and the payment network issues no token outside
+// it. forRun reports a mandate signed for this run alone (retired when the
+// run ends).
+func (rt *runtime) sessionMandate(ctx context.Context, s *stdio, l assemble.RunLimits) (m *agent.Mandate, forRun bool, err error) {
 	now := time.Now()
-	if !explicit {
-		m, err := rt.auth.SessionMandate(ctx, now)
-		if err != nil || m != nil {
-			return m, false, err
+	typed := l.MaxTotal != nil || l.ConfirmAbove != nil || l.ConfirmAll
+	active, err := rt.auth.Store.Active(ctx, rt.auth.UserID, now)
+	switch {
+	case errors.Is(err, mandate.ErrNotFound):
+		if err := rt.auth.NoSpending(ctx, now); err != nil {
+			return nil, false, err
 		}
+		m, _, err = rt.auth.SignRunMandate(ctx, l, nil, runMandateTTL, now)
+		return m, err == nil, err
+	case err != nil:
+		return nil, false, err
+	case !typed:
+		m, err := mandate.AgentMandate(active)
+		return m, false, err
 	}
-	m, err = rt.auth.SignRunMandate(ctx, l.maxTotal, l.confirmAbove, l.confirmAll, runMandateTTL, now)
+	m, notes, err := rt.auth.SignRunMandate(ctx, l, &active, runMandateTTL, now)
+	for _, n := range notes {
+		fmt.Fprintf(s.err, "cartwright: %s\n", n)
+	}
 	return m, err == nil, err
 }
 
@@ -264,7 +281,7 @@ func runSessions(ctx context.Context, s *stdio, args []string) int {
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SESSION\tUSER\tSTATUS\tCREATED\tREQUEST")
 	for _, x := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, x.UserID, x.Status, x.CreatedAt.Format("2006-01-02 15:04"), x.Request)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, esc(x.UserID), x.Status, x.CreatedAt.Format("2006-01-02 15:04"), clip(x.Request, 80))
 	}
 	tw.Flush()
 	return exitBought
@@ -316,7 +333,7 @@ func printFees(w io.Writer, r *assemble.Result) {
 	}
 	fmt.Fprintf(w, "Fees (x402, paid from the wallet inside the mandate): %s in %d payment(s)\n", r.Fees, len(r.FeePayments))
 	for _, f := range r.FeePayments {
-		fmt.Fprintf(w, "  %s  %s  %s  %s\n", f.Merchant, f.Amount, f.Transaction, clip(f.Resource, 60))
+		fmt.Fprintf(w, "  %s  %s  %s  %s\n", esc(f.Merchant), f.Amount, esc(f.Transaction), clip(f.Resource, 60))
 	}
 	fmt.Fprintf(w, "Spent in total (orders + fees): %s\n", r.Spent())
 }
@@ -329,16 +346,16 @@ func printResult(w io.Writer, r *agent.Result) {
 	if len(in.Items) > 0 {
 		fmt.Fprintf(w, "Plan (%s planner)\n", in.Planner)
 		for i, it := range in.Items {
-			fmt.Fprintf(w, "  %d. %d × %s%s\n", i+1, it.Quantity, it.Query, constraints(it.Category, it.Attributes, it.ExcludeAttributes, it.Brand, it.MaxUnitPrice))
+			fmt.Fprintf(w, "  %d. %d × %s%s\n", i+1, it.Quantity, esc(it.Query), constraints(it.Category, it.Attributes, it.ExcludeAttributes, it.Brand, it.MaxUnitPrice))
 		}
 		if in.Budget != nil {
 			fmt.Fprintf(w, "  budget %s\n", *in.Budget)
 		}
 	}
 	if r.Clarification.Asked {
-		fmt.Fprintf(w, "\nQuestion: %s\n", r.Clarification.Question)
+		fmt.Fprintf(w, "\nQuestion: %s\n", safetext.Terminal(r.Clarification.Question, 1000))
 		if r.Clarification.Answer != "" {
-			fmt.Fprintf(w, "Answer:   %s\n", r.Clarification.Answer)
+			fmt.Fprintf(w, "Answer:   %s\n", safetext.Terminal(r.Clarification.Answer, 1000))
 		}
 	}
 	for i, it := range in.Items {
@@ -357,18 +374,18 @@ func printResult(w io.Writer, r *agent.Result) {
 			continue
 		}
 		sort.SliceStable(acc, func(a, b int) bool { return acc[a].Rank < acc[b].Rank })
-		fmt.Fprintf(w, "\nOffers for %d × %s (%d acceptable, %d rejected)\n", it.Quantity, it.Query, len(acc), len(rej))
+		fmt.Fprintf(w, "\nOffers for %d × %s (%d acceptable, %d rejected)\n", it.Quantity, esc(it.Query), len(acc), len(rej))
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "  MERCHANT\tSKU\tTITLE\tPRICE\tVERDICT")
 		for _, c := range acc {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tok, rank %d\n", c.Product.Merchant, c.Product.SKU, clip(c.Product.Title, 40), c.Product.Price, c.Rank+1)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tok, rank %d\n", esc(c.Product.Merchant), esc(c.Product.SKU), clip(c.Product.Title, 40), c.Product.Price, c.Rank+1)
 		}
 		for k, c := range rej {
 			if k == maxRejectedShown {
 				fmt.Fprintf(tw, "  …\t\t(%d more rejected)\t\t\n", len(rej)-k)
 				break
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tno: %s\n", c.Product.Merchant, c.Product.SKU, clip(c.Product.Title, 40), c.Product.Price, c.Reason)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tno: %s\n", esc(c.Product.Merchant), esc(c.Product.SKU), clip(c.Product.Title, 40), c.Product.Price, esc(c.Reason))
 		}
 		tw.Flush()
 	}
@@ -378,12 +395,12 @@ func printResult(w io.Writer, r *agent.Result) {
 		for _, mt := range b.Merchants {
 			for _, l := range b.Lines {
 				if l.Merchant == mt.Merchant {
-					fmt.Fprintf(tw, "  %s\t%d × %s\t@ %s\t%s\n", l.Merchant, l.Quantity, clip(l.Title, 40), l.UnitPrice, l.Total)
+					fmt.Fprintf(tw, "  %s\t%d × %s\t@ %s\t%s\n", esc(l.Merchant), l.Quantity, clip(l.Title, 40), l.UnitPrice, l.Total)
 				}
 			}
 			extra := "shipping " + mt.Shipping.String()
 			if mt.Discount.Minor > 0 {
-				extra += ", coupon " + mt.Coupon + " −" + mt.Discount.String()
+				extra += ", coupon " + esc(mt.Coupon) + " −" + mt.Discount.String()
 			}
 			fmt.Fprintf(tw, "  \t%s\t\t%s\n", extra, mt.Total)
 		}
@@ -397,13 +414,13 @@ func printResult(w io.Writer, r *agent.Result) {
 	if len(r.Explanation) > 0 {
 		fmt.Fprintf(w, "\nWhy\n")
 		for _, e := range r.Explanation {
-			fmt.Fprintf(w, "  - %s\n", e)
+			fmt.Fprintf(w, "  - %s\n", safetext.Terminal(e, 1000))
 		}
 	}
 	if r.Decision.Action != "" {
 		fmt.Fprintf(w, "\nDecision: %s\n", r.Decision.Action)
 		for _, x := range r.Decision.Reasons {
-			fmt.Fprintf(w, "  %s: %s\n", x.Code, x.Detail)
+			fmt.Fprintf(w, "  %s: %s\n", esc(x.Code), safetext.Terminal(x.Detail, 1000))
 		}
 	}
 	if r.Confirmation.Asked {
@@ -412,18 +429,18 @@ func printResult(w io.Writer, r *agent.Result) {
 	if len(r.Orders) > 0 {
 		fmt.Fprintf(w, "\nReceipt\n")
 		for _, o := range r.Orders {
-			fmt.Fprintf(w, "  order %s at %s: %s", o.ID, o.Merchant, o.Total)
+			fmt.Fprintf(w, "  order %s at %s: %s", esc(o.ID), esc(o.Merchant), o.Total)
 			if o.Refunded.Minor > 0 {
 				fmt.Fprintf(w, " (refunded %s)", o.Refunded)
 			}
 			fmt.Fprintln(w)
 			for _, l := range o.Lines {
-				fmt.Fprintf(w, "    %d × %s (%s) %s\n", l.Quantity, l.Title, l.SKU, l.Total)
+				fmt.Fprintf(w, "    %d × %s (%s) %s\n", l.Quantity, esc(l.Title), esc(l.SKU), l.Total)
 			}
 		}
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(w, "warning: %s\n", e)
+		fmt.Fprintf(w, "warning: %s\n", safetext.Terminal(e, 1000))
 	}
 	fmt.Fprintf(w, "\nStatus: %s · charged %s · session %s · %d merchant call(s) (minimum %d)\n",
 		r.Status, r.Charged, r.SessionID, r.MerchantCalls, r.Calls.Minimum)
@@ -486,7 +503,7 @@ func runError(s *stdio, err error, asJSON bool) int {
 func constraints(cat string, attrs map[string]string, excl map[string][]string, brand string, maxUnit *skills.Money) string {
 	var parts []string
 	if cat != "" {
-		parts = append(parts, "category "+cat)
+		parts = append(parts, "category "+esc(cat))
 	}
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
@@ -494,7 +511,7 @@ func constraints(cat string, attrs map[string]string, excl map[string][]string, 
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		parts = append(parts, k+" "+attrs[k])
+		parts = append(parts, esc(k)+" "+esc(attrs[k]))
 	}
 	keys = keys[:0]
 	for k := range excl {
@@ -502,10 +519,10 @@ func constraints(cat string, attrs map[string]string, excl map[string][]string, 
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		parts = append(parts, k+" not "+strings.Join(excl[k], "/"))
+		parts = append(parts, esc(k)+" not "+esc(strings.Join(excl[k], "/")))
 	}
 	if brand != "" {
-		parts = append(parts, "brand "+brand)
+		parts = append(parts, "brand "+esc(brand))
 	}
 	if maxUnit != nil {
 		parts = append(parts, "at most "+maxUnit.String()+" each")
@@ -516,13 +533,13 @@ func constraints(cat string, attrs map[string]string, excl map[string][]string, 
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
+// clip shows outside text on one line: control characters escaped, at
+// most n runes of it kept.
+func clip(s string, n int) string { return safetext.Terminal(s, n) }
+
+// esc shows outside text (merchant ids, titles, reasons) inert: control
+// characters, newlines and bidi marks escaped, the length bounded.
+func esc(s string) string { return safetext.Line(s) }
 
 // terminalClarifier asks a clarification question on the terminal.
 type terminalClarifier struct {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,9 +9,9 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent/audit"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/skills"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 var walletCommand = command{
@@ -90,9 +88,7 @@ func runWallet(ctx context.Context, s *stdio, args []string) int {
 			return errorf(s, "topup: %v", err)
 		}
 		if key == "" {
-			b := make([]byte, 8)
-			rand.Read(b)
-			key = "cli-topup:" + hex.EncodeToString(b)
+			key = skills.NewID("cli-topup:", 8)
 		}
 		if err := w.TopUp(ctx, key, amt, memo); err != nil {
 			return errorf(s, "topup: %v", err)

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/memory/cli"
 	"github.com/cartwright-agent/cartwright/memory/localembed"
 	"github.com/cartwright-agent/cartwright/memory/sqlstore"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 func setup(t *testing.T) cli.Config {
@@ -144,5 +144,17 @@ func TestUsageErrors(t *testing.T) {
 	cfg.Store = nil
 	if code, _, errs := run(cfg, "reembed"); code != cli.ExitError || !strings.Contains(errs, "needs the memory store") {
 		t.Errorf("reembed without store: %d %q", code, errs)
+	}
+}
+
+// "--help" after a subcommand prints the usage and exits 0, like every
+// other cartwright command.
+func TestSubcommandHelpExitsZero(t *testing.T) {
+	cfg := setup(t)
+	for _, sub := range []string{"add", "list", "search", "forget", "reembed"} {
+		code, out, errs := run(cfg, sub, "--help")
+		if code != cli.ExitOK || !strings.Contains(out, "reembed") || errs != "" {
+			t.Errorf("memory %s --help: exit %d\nstdout:\n%s\nstderr:\n%s", sub, code, out, errs)
+		}
 	}
 }

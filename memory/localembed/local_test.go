@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/memory/localembed"
 	"github.com/cartwright-agent/cartwright/memory/memorytest"
 	"github.com/cartwright-agent/cartwright/memory/sqlstore"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 func cos(a, b []float32) float64 {

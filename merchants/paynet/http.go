@@ -27,7 +27,7 @@ func (n *Network) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", "no route "+r.Method+" "+r.URL.Path, "")
 	})
-	return httpx.Recover(httpx.NewIdempotency().Wrap(mux))
+	return httpx.Recover(httpx.Methods(mux, "/", httpx.NewIdempotency().Wrap(mux), nil))
 }
 
 func writeErr(w http.ResponseWriter, err error) {

@@ -21,8 +21,6 @@ package paynet
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -265,13 +263,7 @@ func luhn(s string) bool {
 	return sum%10 == 0
 }
 
-func randomID(prefix string) string {
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return prefix + hex.EncodeToString(b[:])
-}
+func randomID(prefix string) string { return skills.NewID(prefix, 12) }
 
 // Delegate validates a delegation, asks the Verifier, and issues a
 // single-use vt_… token bound to the allowance.

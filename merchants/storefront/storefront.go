@@ -21,8 +21,6 @@ package storefront
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +33,7 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/merchants"
+	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
 	"github.com/cartwright-agent/cartwright/skills"
 )
 
@@ -165,7 +164,9 @@ func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.mux.ServeHTTP(w, r)
+	httpx.Methods(s.mux, s.prefix+"/", s.mux, func(w http.ResponseWriter, r *http.Request, allow string) {
+		s.fail(w, r, http.StatusMethodNotAllowed, "Method not allowed", r.Method+" is not allowed here (allowed: "+allow+").")
+	}).ServeHTTP(w, r)
 }
 
 // url builds an absolute path inside the shop from a route with {…}
@@ -194,13 +195,7 @@ func (s *Shop) orderURL(id, key string) string {
 	return s.url(s.theme.routes.order, id) + "?key=" + url.QueryEscape(key)
 }
 
-func randomToken() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return hex.EncodeToString(b[:])
-}
+func randomToken() string { return skills.NewID("", 16) }
 
 // cartFor returns the shopper's cart, creating one (and its cookie) when
 // create is set.

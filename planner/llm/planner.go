@@ -8,7 +8,6 @@ package llm
 
 import (
 	"context"
-	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/planner"
+	"github.com/cartwright-agent/cartwright/skills"
 )
 
 // Planner names.
@@ -186,9 +186,7 @@ func (s *session) release() {
 }
 
 func (p *Planner) newSession(budget int) *session {
-	var b [8]byte
-	_, _ = crand.Read(b[:])
-	s := &session{id: hex.EncodeToString(b[:]), budget: budget}
+	s := &session{id: skills.NewID("", 8), budget: budget}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.addSessionLocked(s)

@@ -24,6 +24,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/skills"
@@ -83,7 +84,15 @@ type DelegatedConfig struct {
 }
 
 // DelegatedRail obtains delegated payment tokens.
-type DelegatedRail struct{ cfg DelegatedConfig }
+type DelegatedRail struct {
+	cfg DelegatedConfig
+
+	mu   sync.Mutex
+	sent map[string][]byte // idempotency key → the body first sent under it
+}
+
+// maxRemembered bounds the bodies a rail remembers for in-process retries.
+const maxRemembered = 4096
 
 // NewDelegatedRail checks cfg and returns the rail.
 func NewDelegatedRail(cfg DelegatedConfig) (*DelegatedRail, error) {
@@ -112,7 +121,7 @@ func NewDelegatedRail(cfg DelegatedConfig) (*DelegatedRail, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &DelegatedRail{cfg: cfg}, nil
+	return &DelegatedRail{cfg: cfg, sent: map[string][]byte{}}, nil
 }
 
 // Delegation asks for a token that can pay exactly one checkout session.
@@ -120,8 +129,12 @@ type Delegation struct {
 	MerchantID        string
 	CheckoutSessionID string
 	Amount            skills.Money
-	// ExpiresAt caps the token's life (zero: now + TokenTTL; a later value
-	// is cut to now + TokenTTL).
+	// ExpiresAt is the token's expiry, sent to the second. A caller that may
+	// retry from another process (after a crash) persists it with the key,
+	// so the retried body is byte-identical (the AP2 rail takes it from the
+	// stored payment mandate). Zero: now + TokenTTL, fixed at the first
+	// call under the key and resent unchanged by this rail's retries. A
+	// value beyond now + TokenTTL is refused.
 	ExpiresAt time.Time
 	// Metadata travels to the network (the AP2 chain: see agent/mandate).
 	Metadata map[string]string
@@ -140,9 +153,19 @@ func (r *DelegatedRail) Delegate(ctx context.Context, d Delegation) (skills.Cred
 	if d.Amount.Minor <= 0 || !d.Amount.Currency.Valid() {
 		return skills.Credential{}, fmt.Errorf("pay: delegation amount %s must be positive in a known currency", d.Amount)
 	}
-	exp := r.cfg.Now().Add(r.cfg.TokenTTL)
-	if !d.ExpiresAt.IsZero() && d.ExpiresAt.Before(exp) {
-		exp = d.ExpiresAt
+	r.mu.Lock()
+	first, seen := r.sent[d.IdempotencyKey]
+	r.mu.Unlock()
+	if seen {
+		return r.send(ctx, d.IdempotencyKey, first)
+	}
+	now := r.cfg.Now()
+	exp := d.ExpiresAt.UTC().Truncate(time.Second)
+	switch {
+	case d.ExpiresAt.IsZero():
+		exp = now.Add(r.cfg.TokenTTL).UTC().Truncate(time.Second)
+	case exp.After(now.Add(r.cfg.TokenTTL)):
+		return skills.Credential{}, fmt.Errorf("pay: token expiry %s is more than %s away (the rail's token TTL)", exp.Format(time.RFC3339), r.cfg.TokenTTL)
 	}
 	meta := map[string]string{}
 	for k, v := range d.Metadata {
@@ -168,8 +191,23 @@ func (r *DelegatedRail) Delegate(ctx context.Context, d Delegation) (skills.Cred
 	if err != nil {
 		return skills.Credential{}, err
 	}
+	r.mu.Lock()
+	if len(r.sent) >= maxRemembered {
+		clear(r.sent)
+	}
+	if prev, ok := r.sent[d.IdempotencyKey]; ok {
+		raw = prev // a concurrent call under the same key went first
+	} else {
+		r.sent[d.IdempotencyKey] = raw
+	}
+	r.mu.Unlock()
+	return r.send(ctx, d.IdempotencyKey, raw)
+}
+
+// send posts a delegation body and reads the token.
+func (r *DelegatedRail) send(ctx context.Context, key string, raw []byte) (skills.Credential, error) {
 	var resp acp.DelegatePaymentResponse
-	if err := r.post(ctx, "/agentic_commerce/delegate_payment", d.IdempotencyKey, raw, &resp); err != nil {
+	if err := r.post(ctx, "/agentic_commerce/delegate_payment", key, raw, &resp); err != nil {
 		return skills.Credential{}, err
 	}
 	if !strings.HasPrefix(resp.ID, "vt_") {

@@ -17,13 +17,13 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
-	"github.com/cartwright-agent/cartwright/agent/store"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/merchants/x402"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/acp"
 	"github.com/cartwright-agent/cartwright/skills/pay"
+	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
 func cny(v int64) skills.Money { return skills.M(v, "CNY") }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -84,12 +85,90 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) bo
 	return true
 }
 
+// jsonErr describes a decoding error in JSON's terms: the field's JSON
+// type, never the Go type behind it.
 func jsonErr(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("field %q must be %s, got %s", te.Field, te.Type, te.Value)
+		if te.Field == "" {
+			return fmt.Sprintf("the body must be %s, got %s", jsonKind(te.Type), te.Value)
+		}
+		return fmt.Sprintf("field %q must be %s, got %s", te.Field, jsonKind(te.Type), te.Value)
 	}
-	return strings.TrimPrefix(err.Error(), "json: ")
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("invalid JSON at byte %d: %s", se.Offset, se.Error())
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if strings.Contains(msg, "Go ") || strings.Contains(msg, "struct") {
+		return "a value has the wrong JSON type" // a custom decoder's message naming Go types
+	}
+	return msg
+}
+
+// jsonKind names what JSON value decodes into t.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a JSON value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[json.Number]() {
+		return "a number"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a JSON value"
+}
+
+// Methods answers a request whose path is known but whose method is not
+// with 405 Method Not Allowed, an Allow header and an ACP Error body,
+// instead of the catch-all's 404. mux holds the routes; catchAll is the
+// pattern of its catch-all handler ("/"); next serves everything else
+// (mux itself, or mux behind middleware). write, when set, writes the 405
+// body (an HTML page for a storefront); by default an ACP Error.
+func Methods(mux *http.ServeMux, catchAll string, next http.Handler, write func(w http.ResponseWriter, r *http.Request, allow string)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pat := mux.Handler(r); pat == catchAll {
+			var allow []string
+			for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+				if m == r.Method {
+					continue
+				}
+				probe := r.Clone(r.Context())
+				probe.Method = m
+				if _, p := mux.Handler(probe); p != catchAll && p != "" {
+					allow = append(allow, m)
+				}
+			}
+			if len(allow) > 0 {
+				a := strings.Join(allow, ", ")
+				w.Header().Set("Allow", a)
+				if write != nil {
+					write(w, r, a)
+					return
+				}
+				WriteError(w, http.StatusMethodNotAllowed, acp.ErrTypeInvalidRequest, "method_not_allowed",
+					fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, a), "")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func jsonParam(err error) string {

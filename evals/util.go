@@ -1,5 +1,0 @@
-package evals
-
-import "sort"
-
-func sortStrings(s []string) { sort.Strings(s) }
