@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/cartwright-agent/cartwright/planner"
+	"github.com/cartwright-agent/cartwright/planner/lang"
 	"github.com/cartwright-agent/cartwright/skills"
 )
 
@@ -154,10 +155,30 @@ func buildCatalog(cats []skills.CategoryVocabulary) catalogIndex {
 	// a single-word value that is no title's head where its key uses it
 	// is an attribute word everywhere ("white" is a colour; "Flat White"
 	// is still a product by its two words)
+	// kind keys: some value ends in a title's head word ("rain jacket",
+	// "latte"); every value of such a key names products ("pasta" where
+	// the titles say "Spaghetti")
+	kindKey := map[string]map[string]bool{}
+	for _, c := range cats {
+		lc := strings.ToLower(c.Category)
+		kindKey[lc] = map[string]bool{}
+		for k, vs := range c.Attributes {
+			for _, v := range vs {
+				f := strings.Fields(strings.ToLower(v))
+				if len(f) > 0 && heads[lc][squashString(singular(f[len(f)-1]))] {
+					kindKey[lc][k] = true
+					break
+				}
+			}
+		}
+	}
 	attrWord := map[string]bool{}
 	for _, c := range cats {
 		lc := strings.ToLower(c.Category)
-		for _, vs := range c.Attributes {
+		for k, vs := range c.Attributes {
+			if kindKey[lc][k] {
+				continue
+			}
 			for _, v := range vs {
 				if f := strings.Fields(strings.ToLower(v)); len(f) == 1 {
 					sv := squashString(singular(f[0]))
@@ -223,25 +244,18 @@ func buildCatalog(cats []skills.CategoryVocabulary) catalogIndex {
 				add(sw, c.Category, false, false)
 			}
 		}
-		// kind keys: some value ends in a title's head word ("rain
-		// jacket", "latte"); every value of such a key names products
-		// ("pasta" where the titles say "Spaghetti")
-		for _, vs := range c.Attributes {
-			kind := false
-			for _, v := range vs {
-				f := strings.Fields(strings.ToLower(v))
-				if len(f) > 0 && heads[lc][squashString(singular(f[len(f)-1]))] {
-					kind = true
-					break
-				}
-			}
-			if !kind {
+		// every value of a kind key names products
+		for k, vs := range c.Attributes {
+			if !kindKey[lc][k] {
 				continue
 			}
 			for _, v := range vs {
 				f := strings.Fields(strings.ToLower(v))
 				if len(f) == 0 || strings.ContainsAny(v, "0123456789") || len(squashString(v)) < 3 {
 					continue
+				}
+				if len(f) == 1 && attrWord[squashString(f[0])] && !heads[lc][squashString(singular(f[0]))] {
+					continue // "black" of teas is a colour word elsewhere
 				}
 				last := squashString(singular(f[len(f)-1]))
 				sv := squashString(strings.Join(f[:len(f)-1], "")) + last
@@ -871,6 +885,56 @@ func (x *vindex) wordSizes(cat string) bool {
 			case "small", "medium", "large":
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// isCategoryWord reports whether sq (squashed) is a category's name.
+func (x *vindex) isCategoryWord(sq string) bool {
+	for _, c := range x.v.Categories {
+		if squashString(c) == sq || squashString(singular(strings.ToLower(c))) == sq {
+			return true
+		}
+	}
+	return false
+}
+
+// packed reports whether cat's products come in packs of a count (some
+// key's values are counts: "10-pack", "6 rolls"), so that "20 eggs" is an
+// amount matched against packs, not 20 packs.
+func (x *vindex) packed(cat string) bool {
+	if cat == "" {
+		return false
+	}
+	for _, vs := range x.catVocab(strings.ToLower(cat)).Attributes {
+		for _, v := range vs {
+			if m, ok := lang.Parse(v); ok && m.Dim == lang.Count {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// everydayWord reports whether w is a word the catalog uses outside brand
+// names: in a title's name part or a value.
+func (x *vindex) everydayWord(w string) bool {
+	sw := squashString(w)
+	if _, ok := x.nouns[sw]; ok {
+		return true
+	}
+	if _, ok := x.surf[sw]; ok {
+		return true
+	}
+	return stopwords[w]
+}
+
+// anyCategoryWord reports whether some category's titles or values use w.
+func (x *vindex) anyCategoryWord(w string) bool {
+	for c := range x.cat.words {
+		if x.categoryWord(c, w) {
+			return true
 		}
 	}
 	return false

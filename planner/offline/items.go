@@ -10,21 +10,9 @@ import (
 
 var splitWords = map[string]bool{"and": true, "plus": true, "&": true, "also": true, "then": true, "+": true, "和": true}
 
-// categoryWording lists, per category, the words people put before the product
-// word that only restate the category ("phone top-up", "mobile recharge",
-// "prepaid credit"): they never become RequireTerms (no top-up title says
-// "phone").
-var categoryWording = map[string]map[string]bool{
-	"topup": {"phone": true, "mobile": true, "cell": true, "cellphone": true, "prepaid": true, "sim": true,
-		"airtime": true, "data": true, "credit": true, "number": true, "account": true, "carrier": true,
-		"online": true, "instant": true, "utility": true, "utilities": true},
-}
-
 // andWords join two things to buy ("milk and eggs").
 var andWords = map[string]bool{"and": true, "plus": true, "&": true, "+": true, "和": true}
 
-var genericNouns = map[string]bool{"grocery": true, "groceries": true, "clothes": true, "electronics": true,
-	"household": true, "apparel": true}
 
 var quantityX = regexp.MustCompile(`^(\d{1,4})x$`)
 var xQuantity = regexp.MustCompile(`^x(\d{1,4})$`)
@@ -192,7 +180,7 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 	if len(items) > 1 {
 		var keep []*draft
 		for _, d := range items {
-			if _, isCat := x.cats[d.head]; (isCat || genericNouns[d.head]) && d.bareHeading() {
+			if x.isCategoryWord(d.head) && d.bareHeading() {
 				continue
 			}
 			keep = append(keep, d)
@@ -296,8 +284,10 @@ func findBrands(st *reqState, x *vindex) []brandHit {
 		}
 		if n == 1 {
 			t := st.toks[i]
+			// a brand that is also a word of product names or values,
+			// written in lower case, is read as the word ("glad" vs Glad)
 			lower := t.raw == strings.ToLower(t.raw)
-			if lower && commonWordBrands[t.t] {
+			if lower && x.everydayWord(t.t) {
 				continue
 			}
 		}
@@ -660,7 +650,7 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		if meas.Unit == planner.UnitEach && meas.Value <= 1000 {
 			d.qty = int(meas.Value) // single things, until a pack says otherwise
 		}
-	} else if d.measure == nil && d.qtySaid && d.qty > 1 && d.qty <= 1000 && d.plural && head >= 0 && packedGoods[d.cat] && !countsPacks(toks, headStart) {
+	} else if d.measure == nil && d.qtySaid && d.qty > 1 && d.qty <= 1000 && d.plural && head >= 0 && x.packed(d.cat) && !countsPacks(toks, headStart) {
 		// "20 eggs" counts eggs, not packs of eggs (groceries and
 		// household goods come in packs; lattes and jackets do not)
 		d.measure = &planner.Measure{Value: int64(d.qty), Unit: planner.UnitEach, Said: itoa(d.qty) + " " + strings.ToLower(nounsFound[head].raw)}
@@ -677,6 +667,9 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 			if used[k] || t.kind != kWord || stopwords[t.t] || descriptors[t.t] || vagueWords[t.t] ||
 				negWords[t.t] || strings.ContainsAny(t.t, "0123456789") || len([]rune(t.t)) < 3 {
 				break
+			}
+			if d.cat != "" && !x.categoryWord(d.cat, t.t) && x.anyCategoryWord(t.t) {
+				continue // another category's word ("phone top-up"): context, not a narrower kind
 			}
 			adjacent[k] = true
 		}
@@ -704,9 +697,6 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 			d.unknown = append(d.unknown, w)
 		case negWords[w] || stopwords[w] || t.kind == kPunct || t.kind == kSym:
 		case len([]rune(w)) < 2 && t.kind != kHan:
-		case categoryWording[d.cat][w] || categoryWording[d.cat][singular(w)]:
-			// "phone top-up", "mobile recharge": the category's own
-			// wording, not a narrower product
 		case adjacent[i]:
 			// an unknown word right before the product word narrows it
 			// ("whole wheat toast"): the title must have it
@@ -1194,9 +1184,6 @@ func readMeasure(toks []token, covered []bool) (*planner.Measure, int, int) {
 	return &planner.Measure{Value: int64(n) * u.mult, Unit: u.unit, Said: rawOf(toks[i : i+c+1])}, i, end
 }
 
-// packedGoods are the categories whose products are often sold in packs
-// of several: a count of their things is a measure.
-var packedGoods = map[string]bool{"groceries": true, "household": true}
 
 // packWords name what is sold as one unit: "two packs of socks" counts
 // packs, not socks.

@@ -18,62 +18,6 @@ type nounEntry struct {
 	weak    bool     // only a word of titles' names, never a title's head
 }
 
-// nouns maps product words (squashed: lower case, no spaces or hyphens,
-// singular) to their category. Multi-word entries win over shorter ones.
-var nouns = map[string]nounEntry{}
-
-func addNouns(cat string, words ...string) {
-	for _, w := range words {
-		nouns[squashString(w)] = nounEntry{cat: cat}
-	}
-}
-
-func init() {
-	addNouns("coffee", "coffee", "latte", "cappuccino", "espresso", "americano", "flat white", "mocha",
-		"macchiato", "cortado", "cold brew", "frappe", "frappuccino", "coffee beans", "coffee bean", "beans",
-		"instant coffee", "drip bags", "drip coffee", "ground coffee", "nescafe", "拿铁", "咖啡", "美式")
-	addNouns("tea", "tea", "matcha", "matcha latte", "chai", "milk tea", "bubble tea", "boba", "green tea",
-		"black tea", "oolong", "jasmine tea", "earl grey", "fruit tea", "tea bags", "tea bag", "loose leaf tea",
-		"english breakfast", "longjing", "tieguanyin", "茶", "奶茶", "绿茶")
-	addNouns("groceries", "milk", "eggs", "egg", "bread", "toast", "butter", "cheese", "yogurt", "yoghurt",
-		"rice", "flour", "oats", "oatmeal", "cereal", "apples", "apple", "bananas", "banana", "fruit", "grapes",
-		"avocado", "vegetables", "spinach", "tomatoes", "tomato", "broccoli", "juice", "orange juice", "water",
-		"bottled water", "pasta", "spaghetti", "penne", "noodles", "dumplings", "granola", "snacks", "snack",
-		"chips", "crisps", "cookies", "cookie", "biscuits", "chocolate", "honey", "tofu", "chicken",
-		"chicken breast", "pork", "salmon", "fish", "croissant", "bagel", "muffin", "almonds", "peanuts",
-		"mixed nuts", "peanut butter", "cooking oil", "oil", "peanut oil", "sunflower oil", "soy sauce",
-		"vinegar", "cola", "soda", "coke", "coca-cola", "cocacola", "pepsi", "plant milk", "oat drink", "groceries", "grocery", "牛奶", "鸡蛋", "面包")
-	addNouns("electronics", "phone case", "iphone case", "screen protector", "charger", "wall charger",
-		"phone charger", "charging cable", "cable", "usb-c cable", "usb cable", "lightning cable", "power bank",
-		"powerbank", "portable charger", "battery pack", "earbuds", "earphones", "headphones", "headset",
-		"adapter", "power adapter", "travel adapter", "mouse", "keyboard", "speaker", "phone stand",
-		"hdmi cable", "sd card", "memory card", "usb drive", "flash drive", "smartwatch", "electronics",
-		"手机壳", "充电器", "充电宝", "数据线")
-	addNouns("apparel", "t-shirt", "tshirt", "tee", "shirt", "hoodie", "sweatshirt", "jacket", "coat",
-		"raincoat", "rain jacket", "down jacket", "puffer", "puffer jacket", "socks", "sock", "jeans", "pants",
-		"trousers", "sweater", "jumper", "cardigan", "cap", "hat", "beanie", "scarf", "gloves", "mittens",
-		"shorts", "dress", "skirt", "leggings", "fleece", "vest", "thermals", "base layer", "shoes",
-		"sneakers", "boots", "backpack", "suitcase", "luggage", "carry-on", "clothes", "apparel", "衣服", "T恤")
-	addNouns("topup", "top up", "top-up", "topup", "recharge", "phone credit", "mobile credit", "credit",
-		"airtime", "data plan", "mobile data", "phone bill", "utility bill", "bill", "broadband bill",
-		"internet bill", "话费", "充值")
-	nouns[squashString("peanut oil")] = nounEntry{cat: "groceries", implied: []kv{{"nuts", "yes"}}}
-	nouns[squashString("peanut butter")] = nounEntry{cat: "groceries", implied: []kv{{"nuts", "yes"}}}
-	nouns[squashString("mixed nuts")] = nounEntry{cat: "groceries", implied: []kv{{"nuts", "yes"}}}
-	nouns[squashString("electricity bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
-	nouns[squashString("power bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
-	nouns[squashString("electricity")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
-	nouns[squashString("water bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "water"}}}
-	nouns[squashString("gas bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "gas"}}}
-	nouns[squashString("电费")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
-	addNouns("household", "dish soap", "dishwashing liquid", "washing up liquid", "washing-up liquid",
-		"detergent", "laundry detergent", "laundry pods", "fabric softener", "toilet paper", "toilet roll",
-		"loo roll", "tissues", "facial tissues", "paper towels", "kitchen roll", "trash bags", "bin bags",
-		"garbage bags", "bin liners", "sponges", "sponge", "hand soap", "soap", "hand wash", "cleaner",
-		"all-purpose cleaner", "floor cleaner", "bleach", "wipes", "dishwasher tablets", "air freshener",
-		"mosquito repellent", "insect repellent", "shampoo", "toothpaste", "household", "洗洁精", "纸巾")
-}
-
 // ambiguity is one reading of a product word the catalog uses in several
 // categories: what the clarification offers, the category it resolves to
 // and the words (squashed) only that category's catalog uses, which

@@ -28,11 +28,6 @@ type vindex struct {
 
 var unitValue = regexp.MustCompile(`^(\d+(?:\.\d+)?)-?([a-z]+)$`)
 
-// commonWordBrands are brand names that are also everyday words: written in
-// lower case they are read as words, capitalised as brands.
-var commonWordBrands = map[string]bool{"glad": true, "comfort": true, "finish": true, "mission": true,
-	"breeze": true, "tide": true, "raid": true, "anchor": true, "dove": true, "scott": true,
-	"safeguard": true, "apple": true, "orange": true, "lion": true, "3m": true}
 
 func newIndex(v planner.Vocabulary, catKeys map[string][]string, extraNouns map[string]nounEntry) *vindex {
 	x := &vindex{v: v, surf: map[string][]kv{}, ctxOnly: map[string][]kv{}, keyVals: map[string][]string{},
