@@ -40,9 +40,29 @@ func APIHandler(e *Engine) http.Handler {
 	mux.HandleFunc("GET "+ExtPrefix+"/orders/{id}", a.order)
 	mux.HandleFunc("POST "+ExtPrefix+"/orders/{id}/cancel", a.cancelOrder)
 	mux.HandleFunc("POST "+ExtPrefix+"/orders/{id}/refunds", a.refund)
+	a.feedRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", "no route "+r.Method+" "+r.URL.Path, "")
 	})
+	return serveAPI(e, mux)
+}
+
+// FeedHandler serves only the merchant's Feed API (the feeds routes of
+// APIHandler): a web-only merchant publishes its catalog feed through it.
+func FeedHandler(e *Engine) http.Handler {
+	a := &api{e: e}
+	mux := http.NewServeMux()
+	a.feedRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", e.ID()+" has no API besides its product feed (/feeds/"+FeedID(e.ID())+"); it sells through its web storefront at /shop/", "")
+	})
+	return serveAPI(e, mux)
+}
+
+// serveAPI wraps a merchant's routes in the request pipeline: panics become
+// errors, Request-Id is echoed, POSTs follow the idempotency rules, the
+// latency and error_rate faults apply, 405 names the allowed methods.
+func serveAPI(e *Engine, mux *http.ServeMux) http.Handler {
 	faulty := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := e.Fault(r.Context()); err != nil {
 			if r.Context().Err() != nil {
@@ -250,7 +270,7 @@ func (a *api) discovery(w http.ResponseWriter, r *http.Request) {
 		Protocol:     acp.DiscoveryProtocol{Name: "acp", Version: acp.Version, SupportedVersions: []string{acp.Version}},
 		APIBaseURL:   baseURL(r),
 		Transports:   []string{"rest"},
-		Capabilities: acp.DiscoveryCapabilities{Services: []string{"checkout", "orders"}, SupportedCurrencies: []string{strings.ToLower(string(a.e.cur))}},
+		Capabilities: acp.DiscoveryCapabilities{Services: []string{"checkout", "orders", "feeds"}, SupportedCurrencies: []string{strings.ToLower(string(a.e.cur))}},
 	})
 }
 
