@@ -13,7 +13,6 @@ var splitWords = map[string]bool{"and": true, "plus": true, "&": true, "also": t
 // andWords join two things to buy ("milk and eggs").
 var andWords = map[string]bool{"and": true, "plus": true, "&": true, "+": true, "和": true}
 
-
 var quantityX = regexp.MustCompile(`^(\d{1,4})x$`)
 var xQuantity = regexp.MustCompile(`^x(\d{1,4})$`)
 
@@ -1183,7 +1182,6 @@ func readMeasure(toks []token, covered []bool) (*planner.Measure, int, int) {
 	}
 	return &planner.Measure{Value: int64(n) * u.mult, Unit: u.unit, Said: rawOf(toks[i : i+c+1])}, i, end
 }
-
 
 // packWords name what is sold as one unit: "two packs of socks" counts
 // packs, not socks.

@@ -28,7 +28,6 @@ type vindex struct {
 
 var unitValue = regexp.MustCompile(`^(\d+(?:\.\d+)?)-?([a-z]+)$`)
 
-
 func newIndex(v planner.Vocabulary, catKeys map[string][]string, extraNouns map[string]nounEntry) *vindex {
 	x := &vindex{v: v, surf: map[string][]kv{}, ctxOnly: map[string][]kv{}, keyVals: map[string][]string{},
 		brands: map[string]string{}, merchants: map[string]string{}, cats: map[string]string{}, catKeys: catKeys, maxN: 4,
