@@ -287,6 +287,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		}
 	}
 	fromHead := map[string]bool{}
+	var hits []resolvedHit
 	for _, a := range ordered {
 		r, ok := x.resolveFor(d, a.cands, cat)
 		if !ok {
@@ -313,6 +314,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 				spec.Prefer = map[string]string{}
 			}
 			spec.Prefer[r.key] = r.val
+			hits = append(hits, resolvedHit{raw: a.raw, key: r.key, val: r.val, prefer: true})
 			note(fmt.Sprintf("%s %s preferred: not every %s product has a %s", r.key, r.val, cat, r.key), "")
 			continue
 		}
@@ -322,7 +324,9 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 				continue
 			}
 			if fromHead[r.key] {
-				note(fmt.Sprintf("%s %s names the product; %q is not used", r.key, old, a.raw), "")
+				// the word stays the person's: it must be evidenced
+				note(fmt.Sprintf("%s %s names the product; %q must still be evidenced", r.key, old, a.raw), "")
+				d.unsettled = appendUnique(d.unsettled, strings.ToLower(a.raw))
 				continue
 			}
 			if _, settled := d.answered[r.key]; !settled && clash == nil {
@@ -332,6 +336,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			continue
 		}
 		set(r.key, r.val)
+		hits = append(hits, resolvedHit{raw: a.raw, key: r.key, val: r.val})
 		if a.coversHead {
 			fromHead[r.key] = true
 		}
@@ -370,6 +375,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 	sort.Strings(keys)
 	for _, key := range keys {
 		set(key, d.answered[key])
+		hits = append(hits, resolvedHit{raw: d.answered[key], key: key, val: d.answered[key], source: "answer"})
 	}
 	for _, a := range d.negAttrs {
 		r, ok := x.resolve(a.cands, cat)
@@ -383,6 +389,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			spec.ExcludeAttributes = map[string][]string{}
 		}
 		spec.ExcludeAttributes[r.key] = appendUnique(spec.ExcludeAttributes[r.key], r.val)
+		hits = append(hits, resolvedHit{raw: a.raw, key: r.key, val: r.val, neg: true})
 	}
 	for _, t := range d.terms {
 		spec.ExcludeTerms = appendUnique(spec.ExcludeTerms, t)
@@ -416,6 +423,13 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 	if d.unitMax != nil {
 		m := *d.unitMax
 		spec.MaxUnitPrice = &m
+	}
+	if d.unitMin != nil {
+		m := *d.unitMin
+		if spec.MaxUnitPrice != nil && (m.Currency != spec.MaxUnitPrice.Currency || m.Minor > spec.MaxUnitPrice.Minor) {
+			return spec, &pending{kind: askBudget, item: k, question: fmt.Sprintf("A price of at least %s and at most %s cannot both hold. What price range should the %s be in?", m, *spec.MaxUnitPrice, d.headRaw)}, notes
+		}
+		spec.MinUnitPrice = &m
 	}
 	if x.letterSizes(cat) && spec.Attributes["size"] == "" {
 		// "a hoodie, medium" read in a segment of its own: a size the
@@ -461,7 +475,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		spec.RequireTerms = appendUnique(spec.RequireTerms, w)
 		note("the title must say "+w+" (the product asked for)", "")
 	}
-	spec.Query = strings.Join(query, " ")
+	spec.Query = dedupWords(strings.Join(query, " "))
 	if spec.Query == "" {
 		spec.Query = d.headRaw
 	}
@@ -537,6 +551,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			}
 			if p.requires(d, spec, r.key, x) {
 				set(r.key, r.val)
+				hits = append(hits, resolvedHit{raw: f.text, key: r.key, val: r.val, source: f.id})
 				note(fmt.Sprintf("%s %s from memory (needed to buy)", r.key, r.val), f.id)
 				continue
 			}
@@ -603,6 +618,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		}
 		return spec, p.askFor(d, k, have, spec, x, amountMiss), notes
 	}
+	account(d, &spec, hits, x)
 	return spec, nil, notes
 }
 
@@ -992,4 +1008,17 @@ func headIsValue(d *draft, spec planner.ItemSpec) bool {
 		}
 	}
 	return false
+}
+
+// dedupWords drops repeated words, keeping the first of each.
+func dedupWords(q string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range strings.Fields(q) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cartwright-agent/cartwright/planner"
+	"github.com/cartwright-agent/cartwright/planner/lang"
 )
 
 var splitWords = map[string]bool{"and": true, "plus": true, "&": true, "also": true, "then": true, "+": true, "和": true}
@@ -188,6 +189,15 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 			items = keep
 		}
 	}
+	// floors hold for every item (a floor is said of what is bought)
+	for _, f := range st.floors {
+		for _, d := range items {
+			m := f.m
+			if d.unitMin == nil || d.unitMin.Minor < m.Minor {
+				d.unitMin = &m
+			}
+		}
+	}
 	// per-item limits go to the item they follow; after a comma, to all
 	for _, u := range st.units {
 		var target *draft
@@ -337,7 +347,7 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 	for k, i := range s.idx {
 		toks[k] = st.toks[i]
 	}
-	d := &draft{start: s.idx[0], end: s.idx[len(s.idx)-1] + 1, ctx: map[string]bool{}}
+	d := &draft{start: s.idx[0], end: s.idx[len(s.idx)-1] + 1, ctx: map[string]bool{}, text: rawOf(toks)}
 	for _, t := range toks {
 		d.ctx[squashString(t.t)] = true
 		d.ctx[squashString(singular(t.t))] = true
@@ -643,6 +653,26 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		}
 	}
 	p.readQuantity(d, toks, used, headStart, mark)
+	// a number with its unit ("100 ct", "20 quart", "6 doses") is a
+	// measure of the product: accounted as one (agent/check evidences it),
+	// never leftover words
+	for i := 0; i < len(toks); i++ {
+		if used[i] {
+			continue
+		}
+		if toks[i].kind == kNum && i+1 < len(toks) && !used[i+1] && toks[i+1].kind == kWord {
+			if _, ok := lang.Parse(toks[i].raw + " " + toks[i+1].raw); ok {
+				mark(i, i+2)
+				i++
+				continue
+			}
+		}
+		if toks[i].kind == kWord && strings.ContainsAny(toks[i].t, "0123456789") {
+			if _, ok := lang.Parse(toks[i].raw); ok {
+				mark(i, i+1)
+			}
+		}
+	}
 	if meas != nil {
 		d.measure = meas
 		d.qty, d.qtySaid, d.qtyNote = 1, true, ""
@@ -833,6 +863,9 @@ func (p *Planner) readQuantity(d *draft, toks []token, used []bool, headStart in
 	}
 	set := func(n, from, to int, note string) {
 		d.qty, d.qtyNote, d.qtySaid = n, note, true
+		if from < to && to <= len(toks) {
+			d.qtyText = rawOf(toks[from:to])
+		}
 		mark(from, to)
 	}
 	if i < headStart {
@@ -879,6 +912,22 @@ func (p *Planner) readQuantity(d *draft, toks []token, used []bool, headStart in
 				break
 			}
 			j := i + used1
+			// "100 ct", "6 doses", "20 quart", "3/4 in": a measure of the
+			// product, never how many to order
+			if j < len(toks) && !used[j] && toks[j].kind == kWord && !packWords[toks[j].t] && toks[j].t != "dozen" &&
+				!(toks[j].t == "x") {
+				if _, ok := lang.Parse(toks[i].raw + " " + toks[j].raw); ok {
+					break
+				}
+			}
+			// a count above 10 that does not count the item itself ("36
+			// pencil set") is asked, never bought
+			if n > 10 && j < headStart && !packWords[toks[j].t] && toks[j].t != "dozen" && toks[j].t != "of" &&
+				!(toks[j].t == "pairs" || toks[j].t == "pair" || toks[j].t == "x") {
+				d.qtyAsk = true
+				mark(i, j)
+				break
+			}
 			switch {
 			case at(j, "dozen"):
 				set(n*12, i, j+1, "")
@@ -980,6 +1029,8 @@ func (d *draft) absorb(m *draft) {
 	}
 	d.money = append(d.money, m.money...)
 	d.numbers = append(d.numbers, m.numbers...)
+	d.text = strings.TrimSpace(d.text + " " + m.text)
+	d.unsettled = append(d.unsettled, m.unsettled...)
 	if m.qtySaid && !d.qtySaid {
 		d.qty, d.qtySaid, d.qtyNote, d.measure = m.qty, true, m.qtyNote, m.measure
 	}

@@ -178,7 +178,7 @@ func init() {
 		"cute", "pretty", "fancy", "cool", "best", "top", "ever", "much", "many", "same", "other",
 		"carton", "cartons", "nothing", "replace", "replacement", "last", "time", "bought", "ordered", "previously", "got", "had", "loved", "liked",
 		"enjoyed", "usually", "cans", "jar", "jars", "tin", "tins", "loaf", "loaves", "bunch", "bunches",
-		"tray", "trays", "一个", "一杯", "杯", "个", "请", "帮我", "买", "要", "的", "我", "和"} {
+		"tray", "trays", "priced", "price", "prices", "costing", "costs", "cost", "一个", "一杯", "杯", "个", "请", "帮我", "买", "要", "的", "我", "和"} {
 		stopwords[w] = true
 	}
 }
