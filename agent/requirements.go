@@ -159,7 +159,9 @@ func (r *run) checkLines(ctx context.Context, cur []*checkout) []RequirementFact
 	s.Result.Checks = verdicts
 	r.a.audit(ctx, s, "check", verdicts)
 	for _, v := range verdicts {
-		r.explain("check %s %s: %s: %s", v.Merchant, v.SKU, v.Outcome, v.Summary())
+		if v.Outcome != check.Pass {
+			r.explain("check %s %s: %s: %s", v.Merchant, v.SKU, v.Outcome, v.Summary())
+		}
 	}
 	return facts
 }
