@@ -127,6 +127,25 @@ func (r *run) checkLines(ctx context.Context, cur []*checkout) []RequirementFact
 	var facts []RequirementFact
 	var verdicts []check.Verdict
 	for _, co := range cur {
+		if len(co.Items) > len(co.Lines) && len(co.Lines) > 0 {
+			// one product serves several of the request's items
+			seen := map[int]bool{}
+			var items []string
+			for _, ii := range co.Items {
+				if !seen[ii] {
+					seen[ii] = true
+					items = append(items, fmt.Sprint(ii+1))
+				}
+			}
+			if len(items) > 1 {
+				for li, l := range co.Lines {
+					if li < len(co.LineItems) {
+						facts = append(facts, RequirementFact{Merchant: co.Merchant, SKU: l.SKU, Item: co.LineItems[li], Code: ReasonRequirementUnverified,
+							Detail: fmt.Sprintf("items %s of the request are bought as the same product: did the person ask for it twice?", strings.Join(items, ", "))})
+					}
+				}
+			}
+		}
 		for li, l := range co.Lines {
 			var items []int
 			if li < len(co.LineItems) {

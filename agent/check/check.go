@@ -311,9 +311,13 @@ func Check(req Request, p skills.Product, cat *Catalog) Verdict {
 	}
 	checkIntent(vd, it, x)
 	checkAccounting(vd, it, x)
-	for _, seg := range segments(req, cat) {
+	segs := segments(req, cat)
+	for _, seg := range segs {
 		scanText(vd, req, it, x, cat, seg)
+		prices(vd, x, seg)
+		numbers(vd, it, x, seg)
 	}
+	quantity(vd, it, strings.Join(segs, "\n"), req.Amount != nil)
 	vd.v.Outcome = Pass
 	for _, r := range vd.v.Requirements {
 		switch r.Status {
