@@ -72,7 +72,11 @@ func (r *run) checkRequest(ii int) check.Request {
 	if in.Request == "" {
 		in.Request = r.s.Request.Text
 	}
-	return check.For(in, ii, answers...)
+	req := check.For(in, ii, answers...)
+	for _, m := range r.s.Memory {
+		req.Memory = append(req.Memory, m.Text)
+	}
+	return req
 }
 
 // screen applies the requirement check while comparing: an offer that
