@@ -26,7 +26,7 @@ type Config struct {
 	Planner   planner.Planner
 	Wallet    Wallet
 	Rail      Rail
-	// Policy decides pay / confirm / refuse (default LimitsPolicy).
+	// Policy decides pay / confirm / refuse (agent/policy.Engine).
 	Policy Policy
 	// Confirmer asks the user; nil means nobody can be asked, so a basket
 	// that needs confirmation is declined and nothing is charged.
@@ -140,11 +140,11 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.Store == nil {
 		missing = append(missing, "Store")
 	}
+	if cfg.Policy == nil {
+		missing = append(missing, "Policy (agent/policy.Engine)")
+	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("agent: Config needs %s", strings.Join(missing, ", "))
-	}
-	if cfg.Policy == nil {
-		cfg.Policy = LimitsPolicy{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -26,11 +26,22 @@ func run(t *testing.T, a *agent.Agent, req agent.Request) *agent.Result {
 	if req.Text == "" {
 		req.Text = "two large oat milk lattes under 40 yuan"
 	}
+	if req.Mandate == nil {
+		req.Mandate = runMandate()
+	}
 	res, err := a.Run(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// runMandate is what a shipped runtime always has when the user signed
+// nothing: a one-run mandate with the CLI's default limits (max 500.00,
+// confirm above 100.00). Without any mandate the policy engine asks the
+// user about every basket.
+func runMandate() *agent.Mandate {
+	return &agent.Mandate{ID: "run", MaxTotal: yp(500), ConfirmAbove: yp(100)}
 }
 
 func explanation(r *agent.Result) string { return strings.Join(r.Explanation, "\n") }
@@ -143,7 +154,7 @@ func TestPriceRiseAtCompletionRedecidesAndAsks(t *testing.T) {
 func TestPriceRiseAsksEvenWithinLimits(t *testing.T) {
 	e, brew, _ := coffeeEnv(t, 40)
 	brew.priceAt["BR-OAT-L"] = y(21)
-	res := run(t, e.agent(), agent.Request{}) // no mandate limits at all
+	res := run(t, e.agent(), agent.Request{}) // the default one-run limits only
 	if res.Status != agent.StatusBought || res.Charged != y(37) || e.confirm.asked != 1 {
 		t.Fatalf("status %s charged %s asked %d", res.Status, res.Charged, e.confirm.asked)
 	}
@@ -179,10 +190,10 @@ func TestStatuses(t *testing.T) {
 		reason  string
 	}{
 		{"over budget", 5, nil, nil, agent.StatusNoOffers, "over_budget"},
-		{"over mandate", 40, &agent.Mandate{MaxTotal: yp(20)}, nil, agent.StatusRefused, "over_mandate"},
+		{"over mandate", 40, &agent.Mandate{MaxTotal: yp(20)}, nil, agent.StatusRefused, "over_mandate_total"},
 		{"merchant outside mandate", 40, &agent.Mandate{Merchants: []string{"nowhere"}}, nil, agent.StatusNoOffers, "no_offers"},
-		{"user declines", 40, &agent.Mandate{ConfirmAbove: yp(10)}, new(bool), agent.StatusDeclined, "above_confirm_threshold"},
-		{"nobody to ask", 40, &agent.Mandate{RequireConfirmation: true}, nil, agent.StatusDeclined, "confirmation_required"},
+		{"user declines", 40, &agent.Mandate{ConfirmAbove: yp(10)}, new(bool), agent.StatusDeclined, "confirm_above_threshold"},
+		{"nobody to ask", 40, &agent.Mandate{RequireConfirmation: true}, nil, agent.StatusDeclined, "user_requires_confirmation"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

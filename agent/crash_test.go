@@ -18,6 +18,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/audit"
+	"github.com/cartwright-agent/cartwright/agent/policy"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
@@ -88,7 +89,8 @@ func crashAgent(ctx context.Context, db *store.DB, merchantURL, paynetURL string
 		return nil, nil, nil, err
 	}
 	a, err := agent.New(ctx, agent.Config{Merchants: []skills.Merchant{m}, Planner: &fixedPlanner{intent: latteIntent(2, 0)},
-		Wallet: w, Rail: rail, Store: db, Audit: log, RetryBackoff: time.Millisecond, OnCheckpoint: hook})
+		Wallet: w, Rail: rail, Store: db, Audit: log, RetryBackoff: time.Millisecond, OnCheckpoint: hook,
+		Policy: &policy.Engine{Wallet: w}})
 	return a, w, log, err
 }
 
@@ -115,7 +117,7 @@ func crashWorker() {
 	if err != nil {
 		fail("wire agent: %v", err)
 	}
-	res, err := a.Run(ctx, agent.Request{Text: "two large oat milk lattes", UserID: "crash", SessionID: os.Getenv(crashSession)})
+	res, err := a.Run(ctx, agent.Request{Text: "two large oat milk lattes", UserID: "crash", SessionID: os.Getenv(crashSession), Mandate: runMandate()})
 	if err != nil {
 		fail("run: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/policy"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
@@ -547,8 +548,10 @@ func newID() string {
 
 func (e *env) agent(mut ...func(*agent.Config)) *agent.Agent {
 	e.t.Helper()
+	// The production policy engine, with the test's wallet: the runtime's
+	// tests decide exactly as a shipped runtime does.
 	cfg := agent.Config{Planner: e.planner, Wallet: e.wallet, Rail: e.net, Store: e.db, Confirmer: e.confirm,
-		RetryBackoff: 1}
+		RetryBackoff: 1, Policy: &policy.Engine{Wallet: e.wallet}}
 	for _, m := range e.merchants {
 		cfg.Merchants = append(cfg.Merchants, m)
 	}

@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/planner"
@@ -93,8 +92,9 @@ type Decision struct {
 
 // Policy decides, deterministically, whether a basket may be paid on the
 // agent's own authority, needs the user's confirmation, or must be refused.
-// agent/policy provides the full engine (signed mandates, cumulative
-// budgets); LimitsPolicy is the built-in one.
+// agent/policy.Engine is the one implementation (signed mandates,
+// revocation, wallet, cumulative budgets, requirement facts); the runtime
+// and its tests both run on it.
 type Policy interface {
 	Decide(ctx context.Context, in PolicyInput) (Decision, error)
 }
@@ -104,71 +104,6 @@ type PolicyFunc func(ctx context.Context, in PolicyInput) (Decision, error)
 
 // Decide calls f.
 func (f PolicyFunc) Decide(ctx context.Context, in PolicyInput) (Decision, error) { return f(ctx, in) }
-
-// LimitsPolicy is the built-in policy: it refuses what breaks the mandate
-// or the request (over a cap, outside an allow-list, an unrequested line, an
-// expired mandate), asks for confirmation above ConfirmAbove or when the
-// mandate requires it, and pays otherwise.
-type LimitsPolicy struct{}
-
-var _ Policy = LimitsPolicy{}
-
-// Decide implements Policy.
-func (LimitsPolicy) Decide(_ context.Context, in PolicyInput) (Decision, error) {
-	var refuse, confirm []Reason
-	m := in.Mandate
-	if m != nil && !m.ExpiresAt.IsZero() && !in.Now.Before(m.ExpiresAt) {
-		refuse = append(refuse, Reason{"mandate_expired", fmt.Sprintf("the mandate expired at %s", m.ExpiresAt.UTC().Format(time.RFC3339))})
-	}
-	if m != nil && m.MaxTotal != nil && in.Total.Currency == m.MaxTotal.Currency && in.Total.Minor > m.MaxTotal.Minor {
-		refuse = append(refuse, Reason{"over_mandate", fmt.Sprintf("total %s exceeds the mandate's cap %s", in.Total, *m.MaxTotal)})
-	}
-	if m != nil && m.MaxTotal != nil && in.Total.Currency != m.MaxTotal.Currency {
-		refuse = append(refuse, Reason{"currency_mismatch", fmt.Sprintf("total in %s, mandate in %s", in.Total.Currency, m.MaxTotal.Currency)})
-	}
-	if b := in.Intent.Budget; b != nil && (in.Total.Currency != b.Currency || in.Total.Minor > b.Minor) {
-		refuse = append(refuse, Reason{"over_budget", fmt.Sprintf("total %s exceeds the budget %s", in.Total, *b)})
-	}
-	for _, q := range in.Quotes {
-		if !in.Intent.Merch.Permits(q.Merchant) || !m.permitsMerchant(q.Merchant) {
-			refuse = append(refuse, Reason{"merchant_not_allowed", fmt.Sprintf("merchant %q is not allowed", q.Merchant)})
-		}
-		want := in.Requested[q.Merchant]
-		got := map[string]int{}
-		for _, l := range q.Lines {
-			got[l.SKU] += l.Quantity
-			if l.AddOn || want[l.SKU] == 0 {
-				refuse = append(refuse, Reason{"unrequested_addon", fmt.Sprintf("%s line %q (%s) was not requested", q.Merchant, l.Title, l.Total)})
-				continue
-			}
-			cat := in.Categories[q.Merchant+"/"+l.SKU]
-			if !in.Intent.Category.Permits(cat) || !m.permitsCategory(cat) {
-				refuse = append(refuse, Reason{"category_not_allowed", fmt.Sprintf("category %q of %s is not allowed", cat, l.SKU)})
-			}
-		}
-		for sku, n := range want {
-			if got[sku] != n {
-				refuse = append(refuse, Reason{"quantity_mismatch", fmt.Sprintf("%s quotes %d of %s, %d requested", q.Merchant, got[sku], sku, n)})
-			}
-		}
-	}
-	reqRefuse, reqConfirm := requirementReasons(in.Requirements)
-	refuse = append(refuse, reqRefuse...)
-	if len(refuse) > 0 {
-		return Decision{Action: ActionRefuse, Reasons: refuse}, nil
-	}
-	confirm = append(confirm, reqConfirm...)
-	if m != nil && m.RequireConfirmation {
-		confirm = append(confirm, Reason{"confirmation_required", "the mandate asks to confirm every cart"})
-	}
-	if m != nil && m.ConfirmAbove != nil && in.Total.Minor > m.ConfirmAbove.Minor {
-		confirm = append(confirm, Reason{"above_confirm_threshold", fmt.Sprintf("total %s is above %s", in.Total, *m.ConfirmAbove)})
-	}
-	if len(confirm) > 0 {
-		return Decision{Action: ActionConfirm, Reasons: confirm}, nil
-	}
-	return Decision{Action: ActionPay, Reasons: []Reason{{"within_mandate", fmt.Sprintf("total %s is within the mandate", in.Total)}}}, nil
-}
 
 // CredentialRequest asks the payment rail for a credential that can pay
 // exactly one quote.

@@ -9,9 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cartwright-agent/cartwright/skills/safetext"
 )
 
 // CLIConfig is what `cartwright eval` needs besides its arguments.
@@ -28,13 +31,18 @@ type CLIConfig struct {
 }
 
 const evalUsage = `usage: cartwright eval [flags] PATH...
+       cartwright eval compare [flags] A/results.json B/results.json
        cartwright eval --generate N [--seed S] [--write DIR] [flags] [PATH...]
 
 Runs eval scenarios (files or directories of *.yaml) against a fresh mock
 world and a fresh runtime each, and reports completion, wrong purchases,
-price optimality and pass^k. --generate adds N generated scenarios (seeded
-worlds in many domain families with near-miss traps, requests in many
-phrasings); --write saves them as scenario files that load back unchanged.
+price optimality and pass^k. --out DIR writes results.json and report.html
+(a drill-down per run: report.html#run=ID). --generate adds N generated
+scenarios (seeded worlds in many domain families with near-miss traps,
+requests in many phrasings); --write saves them as scenario files that load
+back unchanged. "eval compare" lists the scenarios whose outcome changed
+between two results.json files and exits 1 when anything regressed (see
+cartwright eval compare --help).
 
 flags:
 `
@@ -49,6 +57,9 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // RunCLIWith is RunCLI with an explicit configuration (tests, plug-ins).
 func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cfg CLIConfig) int {
+	if len(args) > 0 && args[0] == "compare" {
+		return compareCmd(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, evalUsage); fs.PrintDefaults() }
@@ -144,6 +155,32 @@ func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cf
 	if *check {
 		return checkCmd(scenarios, stdout, stderr)
 	}
+	// Output paths are checked before the first run: a typo must not cost
+	// a whole suite's time. --out is created; --junit's directory must
+	// exist (or be --out's).
+	if *junit != "" {
+		err := checkOutputFile(*junit)
+		if *out != "" && filepath.Clean(filepath.Dir(*junit)) == filepath.Clean(*out) {
+			err = nil
+			if st, serr := os.Stat(*junit); serr == nil && st.IsDir() {
+				err = fmt.Errorf("%s is a directory", *junit)
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "eval: --junit: %v\n", err)
+			return 2
+		}
+	}
+	if *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			fmt.Fprintf(stderr, "eval: --out: %v\n", err)
+			return 2
+		}
+		if err := probeDir(*out, *out); err != nil {
+			fmt.Fprintf(stderr, "eval: --out: %v\n", err)
+			return 2
+		}
+	}
 
 	opts := Options{Trials: *trials, Parallel: *parallel, Planner: *plan, Seed: *seed, Timeout: *timeout, System: cfg.System, Detail: *out != ""}
 	if opts.System == nil {
@@ -177,8 +214,9 @@ func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cf
 	}
 	var bar *progressBar
 	if !*quiet && isTTY() {
-		bar = &progressBar{w: stderr, start: time.Now()}
-		opts.Progress = bar.update
+		bar = newProgressBar(stderr, len(scenarios)*opts.Trials)
+		opts.Progress, opts.Started = bar.update, bar.started
+		bar.run(time.Second)
 	}
 	start := time.Now()
 	runs, err := RunSuite(ctx, scenarios, opts)
@@ -327,31 +365,119 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// progressBar redraws one line on a terminal.
+// progressBar redraws one line on a terminal: how far the suite is, what
+// completed and went wrong so far, the elapsed time, and the runs in flight
+// with how long each has been running (longest first), so a slow scenario
+// is named while it runs. It redraws every second between completions.
 type progressBar struct {
 	w     io.Writer
 	start time.Time
-	mu    sync.Mutex
-	ok    int
-	wrong int
+	now   func() time.Time // default time.Now
+
+	mu          sync.Mutex
+	done, total int
+	ok, wrong   int
+	inflight    map[string]time.Time
+	stop        chan struct{}
+	stopped     sync.WaitGroup
+}
+
+func newProgressBar(w io.Writer, total int) *progressBar {
+	return &progressBar{w: w, start: time.Now(), now: time.Now, total: total, inflight: map[string]time.Time{}}
+}
+
+// run redraws every interval until finish.
+func (p *progressBar) run(interval time.Duration) {
+	p.stop = make(chan struct{})
+	p.stopped.Add(1)
+	go func() {
+		defer p.stopped.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				p.draw()
+				p.mu.Unlock()
+			}
+		}
+	}()
+}
+
+func runName(id string, trial int) string {
+	if trial > 1 {
+		return fmt.Sprintf("%s#%d", id, trial)
+	}
+	return id
+}
+
+// started records a run going into flight.
+func (p *progressBar) started(id string, trial int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inflight[runName(id, trial)] = p.now()
+	p.draw()
 }
 
 func (p *progressBar) update(done, total int, r Run) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	delete(p.inflight, runName(r.Scenario, r.Trial))
+	p.done, p.total = done, total
 	if r.Score.Completed {
 		p.ok++
 	}
 	if r.Score.WrongPurchase {
 		p.wrong++
 	}
-	const width = 30
-	fill := width * done / max(total, 1)
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d  completed %d  wrong %d  %s ", strings.Repeat("#", fill), strings.Repeat(".", width-fill),
-		done, total, p.ok, p.wrong, time.Since(p.start).Round(100*time.Millisecond))
+	p.draw()
 }
 
-func (p *progressBar) finish() { fmt.Fprint(p.w, "\r\033[K") }
+// line is the bar's text (without the carriage return).
+func (p *progressBar) line() string {
+	const width = 30
+	fill := width * p.done / max(p.total, 1)
+	now := p.now()
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%s%s] %d/%d  completed %d  wrong %d  %s", strings.Repeat("#", fill), strings.Repeat(".", width-fill),
+		p.done, p.total, p.ok, p.wrong, now.Sub(p.start).Round(time.Second))
+	names := make([]string, 0, len(p.inflight))
+	for n := range p.inflight {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if a, b := p.inflight[names[i]], p.inflight[names[j]]; !a.Equal(b) {
+			return a.Before(b)
+		}
+		return names[i] < names[j]
+	})
+	const shown = 3
+	for i, n := range names {
+		if i == shown {
+			fmt.Fprintf(&b, " +%d more", len(names)-shown)
+			break
+		}
+		sep := ", "
+		if i == 0 {
+			sep = "  running: "
+		}
+		fmt.Fprintf(&b, "%s%s %s", sep, safetext.Line(n), now.Sub(p.inflight[n]).Round(time.Second))
+	}
+	return b.String()
+}
+
+func (p *progressBar) draw() { fmt.Fprint(p.w, "\r\033[K"+p.line()) }
+
+func (p *progressBar) finish() {
+	if p.stop != nil {
+		close(p.stop)
+		p.stopped.Wait()
+	}
+	fmt.Fprint(p.w, "\r\033[K")
+}
 
 // parseInterspersed parses flags before, between or after the scenario
 // paths ("eval evals/scenarios --out DIR" works like the other commands); a

@@ -41,7 +41,7 @@ func scriptedSuite(t *testing.T) (*scriptedModel, string, []string, map[string]*
 func checkEvalOutput(t *testing.T, stdout, outDir string, wantRuns int, scenarios map[string]*Scenario) {
 	t.Helper()
 	for _, re := range []string{
-		`completion 100\.0%`, `wrong-purchase 0\.0%`, `mean price optimality 1\.000`, `pass\^1 1\.000`,
+		`completion 100\.0%`, `wrong-purchase 0\.0%`, `mean price optimality 1\.000`, `wall clock, [0-9.]+m?s summed run time`,
 		`\(` + strconv.Itoa(wantRuns) + ` runs of ` + strconv.Itoa(wantRuns) + ` scenarios, planner llm,`,
 	} {
 		if !regexp.MustCompile(re).MatchString(stdout) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,20 +46,35 @@ func optStr(s Summary) string {
 	return fmt.Sprintf("%.3f", s.MeanPriceOptimality)
 }
 
-// WriteTable prints the summary table: overall, then per tag.
+// WriteTable prints the summary table: overall, then per tag. The "run
+// time" column sums the runs' own times (runs overlap with --parallel, so
+// it can exceed the wall clock, which the last line gives); pass^k shows
+// only with more than one trial per scenario.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\tscenarios\truns\tcompleted\twrong purchase\tprice optimality\tpass^%d\tmatch\ttime\t\n", r.Trials)
+	passK := r.Trials > 1
+	head := "\tscenarios\truns\tcompleted\twrong purchase\tprice optimality\t"
+	if passK {
+		head += fmt.Sprintf("pass^%d\t", r.Trials)
+	}
+	fmt.Fprint(tw, head+"match\trun time (sum)\t\n")
 	row := func(s Summary) {
 		if s.Runs == 0 && s.Skipped > 0 {
-			fmt.Fprintf(tw, "%s\t%d\t%d\tskipped\t-\t-\t-\t-\t%s\t\n", s.Label, s.Scenarios, s.Runs, s.Wall.Round(time.Millisecond))
+			fmt.Fprintf(tw, "%s\t%d\t%d\tskipped\t-\t-\t", s.Label, s.Scenarios, s.Runs)
+			if passK {
+				fmt.Fprint(tw, "-\t")
+			}
+			fmt.Fprintf(tw, "-\t%s\t\n", fmtDur(s.Wall))
 			return
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.3f\t%.0f\t%s\t\n", s.Label, s.Scenarios, s.Runs,
-			pct(s.CompletionRate), pct(s.WrongPurchaseRate), optStr(s), s.PassK, s.MeanMatchScore, s.Wall.Round(time.Millisecond))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t", s.Label, s.Scenarios, s.Runs, pct(s.CompletionRate), pct(s.WrongPurchaseRate), optStr(s))
+		if passK {
+			fmt.Fprintf(tw, "%.3f\t", s.PassK)
+		}
+		fmt.Fprintf(tw, "%.0f\t%s\t\n", s.MeanMatchScore, fmtDur(s.Wall))
 	}
 	row(r.Overall)
-	fmt.Fprintf(tw, "\t\t\t\t\t\t\t\t\t\n")
+	fmt.Fprintln(tw, strings.Repeat("\t", strings.Count(head, "\t")+2))
 	for _, s := range r.ByTag {
 		row(s)
 	}
@@ -66,8 +82,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 		return err
 	}
 	o := r.Overall
-	_, err := fmt.Fprintf(w, "\ncompletion %s  wrong-purchase %s  mean price optimality %s  pass^%d %.3f  (%d runs of %d scenarios, planner %s, %s wall)\n",
-		pct(o.CompletionRate), pct(o.WrongPurchaseRate), optStr(o), r.Trials, o.PassK, o.Runs, o.Scenarios, r.Planner, r.Wall.Round(time.Millisecond))
+	k := ""
+	if passK {
+		k = fmt.Sprintf("  pass^%d %.3f", r.Trials, o.PassK)
+	}
+	_, err := fmt.Fprintf(w, "\ncompletion %s  wrong-purchase %s  mean price optimality %s%s  (%d runs of %d scenarios, planner %s, %s wall clock, %s summed run time)\n",
+		pct(o.CompletionRate), pct(o.WrongPurchaseRate), optStr(o), k, o.Runs, o.Scenarios, r.Planner, fmtDur(r.Wall), fmtDur(o.Wall))
+	if used := r.plannersUsed(); err == nil && used != "" {
+		_, err = fmt.Fprintf(w, "planners used: %s\n", used)
+	}
 	if err == nil && (o.ModelCalls > 0 || r.Planner == "llm") {
 		n := max(o.Runs, 1)
 		_, err = fmt.Fprintf(w, "model calls %d (%.2f per run)  tokens %d (%d per run)\n",
@@ -80,6 +103,37 @@ func (r *Report) WriteTable(w io.Writer) error {
 		_, err = fmt.Fprintf(w, "warning: %d of %d runs fell back to the offline planner (the model failed or answered invalidly twice)\n", o.Fallbacks, o.Runs)
 	}
 	return err
+}
+
+// plannersUsed counts the runs per planner that produced their intent
+// ("offline 150, llm→offline 6"); "" when every run used the planner asked
+// for.
+func (r *Report) plannersUsed() string {
+	counts := map[string]int{}
+	differs := false
+	for _, run := range r.Runs {
+		if run.Skipped {
+			continue
+		}
+		p := run.PlannerLabel()
+		counts[p]++
+		if p != r.Planner {
+			differs = true
+		}
+	}
+	if !differs {
+		return ""
+	}
+	names := make([]string, 0, len(counts))
+	for n := range counts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, counts[n])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // WriteFailures lists every run that did not complete, with its reason.

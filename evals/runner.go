@@ -46,6 +46,9 @@ type Options struct {
 	System System
 	// Progress is called after every run (from one goroutine at a time).
 	Progress func(done, total int, r Run)
+	// Started is called as each run starts (from several goroutines at
+	// once when Parallel > 1).
+	Started func(scenario string, trial int)
 	// Detail keeps the runtime's account (intent, offers, basket) per run.
 	Detail bool
 }
@@ -147,6 +150,9 @@ func RunSuite(ctx context.Context, scenarios []*Scenario, opts Options) ([]Run, 
 		g.Go(func() error {
 			if gctx.Err() != nil {
 				return gctx.Err()
+			}
+			if opts.Started != nil {
+				opts.Started(scenarios[j.s].ID, j.t)
 			}
 			r := RunOne(gctx, scenarios[j.s], j.t, opts)
 			mu.Lock()

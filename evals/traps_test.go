@@ -8,11 +8,11 @@ import (
 
 // The public trap suite (evals/traps, issue 11) keeps the shape it was
 // written to: at least 40 scenarios in at least 8 domain folders, each with
-// its own world; every purchase scenario's cheapest_total equals the
-// exhaustive search, and it forbids at least one near miss that is cheaper
-// than the product the optimum basket buys; every no-purchase scenario is
-// either a missing item with its look-alikes forbidden or a question nobody
-// answers.
+// its own world; every forbidden SKU exists in the world; every purchase
+// scenario's cheapest_total equals the exhaustive search, and it forbids at
+// least one near miss cheaper than the product the optimum basket buys;
+// every no-purchase scenario is either a missing item with its look-alikes
+// forbidden or a question nobody answers.
 func TestTrapSuite(t *testing.T) {
 	ss, err := Load("traps")
 	if err != nil {
@@ -36,6 +36,22 @@ func TestTrapSuite(t *testing.T) {
 		}
 		if len(s.Tags) < 3 {
 			t.Errorf("%s: tags %v, want domain, trap kind and currency", s.ID, s.Tags)
+		}
+		// a forbidden SKU that is not in the world forbids nothing: a typo
+		// would silently let the near miss through
+		for _, f := range s.Expect.Forbidden {
+			if f.SKU == "" {
+				continue
+			}
+			found := false
+			for _, m := range s.Catalog.Merchants {
+				for _, p := range m.Products {
+					found = found || p.SKU == f.SKU
+				}
+			}
+			if !found {
+				t.Errorf("%s: forbidden sku %s is not in the world", s.ID, f.SKU)
+			}
 		}
 		if !s.Expect.Purchase {
 			if len(s.Expect.Forbidden) == 0 && s.Expect.Clarification != "required" {

@@ -6,7 +6,8 @@
 # 1. Installs and starts what the tests need, exporting the variables the
 #    helper scripts print (each helper prints only `export …` lines on
 #    stdout): PostgreSQL (CARTWRIGHT_TEST_POSTGRES), PostgreSQL + pgvector
-#    via PGlite (CARTWRIGHT_TEST_PGVECTOR), Chromium (CARTWRIGHT_CHROMIUM).
+#    via PGlite (CARTWRIGHT_TEST_PGVECTOR), Chromium (CARTWRIGHT_CHROMIUM),
+#    GLPK's MILP solver for the optimiser's oracle (CARTWRIGHT_GLPSOL).
 #    A helper that fails is reported and its tests skip with their reason;
 #    in CI (CI=true) a failing helper fails the run, so nothing skips there.
 # 2. go vet, a gofmt check, go test ./..., go test -race on the packages
@@ -65,6 +66,7 @@ component() {
 component start-postgres.sh "${CARTWRIGHT_PG_PORT:-55432}"
 component start-pglite.sh "${PGLITE_PORT:-54329}"
 component install-chromium.sh -
+component install-glpk.sh -
 
 log "go vet ./..."
 go vet ./...

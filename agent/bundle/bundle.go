@@ -8,9 +8,15 @@
 //
 // # Why it is exact
 //
-// The search is branch-and-bound over items with a proven lower bound (see
-// bound below) and the per-item cheapest basket as the first incumbent, so
-// it returns exactly what enumerating every combination would.
+// The search is branch-and-bound over items with a proven lower bound (the
+// larger of a per-item bound and a per-merchant give-back bound, see
+// search.go) from a greedy incumbent, so it returns exactly what enumerating
+// every combination would. It is checked against brute force, against the
+// previous solver (reference_test.go) and against GLPK solving the same
+// instances written as a mixed-integer programme (milp_test.go). The problem
+// is NP-hard (reaching a free-shipping threshold exactly is subset sum), so
+// no exact method is polynomial on every input; the bounds keep it fast on
+// the shapes measured in BenchmarkSolveScale.
 //
 // Candidates are pruned before the search by a dominance rule that loses no
 // optimum. For one merchant m let D(m) be the most its rules can ever give
@@ -200,7 +206,78 @@ type merchantRule struct {
 	info   skills.MerchantInfo
 	maxOff int64   // largest coupon
 	dUsed  int64   // D(m): what growing a non-empty cart can give back
-	breaks []int64 // subtotals where the rules change (thresholds), sorted
+	breaks []int64 // subtotals where the rules change (thresholds, coupon amounts), sorted
+	// probes are the subtotals where g's pieces start and end: 0, and b−1
+	// and b for every breakpoint b (g is constant or falls by 1 per unit
+	// between breakpoints, so its extremes on a piece are at these).
+	probes []int64
+	gProbe []int64 // g at each probe
+	top    int64   // the last breakpoint: g is constant from here on
+}
+
+// g is f(s) − s: shipping minus discount for a non-empty cart.
+func (r *merchantRule) g(s int64) int64 {
+	_, off := skills.BestCoupon(r.info.Coupons, s)
+	return skills.ShippingFor(r.info.Shipping, s) - off
+}
+
+func (r *merchantRule) setProbes() {
+	sort.Slice(r.breaks, func(a, b int) bool { return r.breaks[a] < r.breaks[b] })
+	r.probes = append(r.probes[:0], 0)
+	if len(r.breaks) > 0 {
+		r.top = r.breaks[len(r.breaks)-1]
+	}
+	for _, b := range r.breaks {
+		for _, p := range [2]int64{b - 1, b} {
+			if p > r.probes[len(r.probes)-1] {
+				r.probes = append(r.probes, p)
+			}
+		}
+	}
+	r.gProbe = make([]int64, len(r.probes))
+	for j, p := range r.probes {
+		r.gProbe[j] = r.g(p)
+	}
+}
+
+// envelope appends to dst the pieces of the upper concave envelope of what
+// the merchant can still give back, γ(w) = base − g(x+w) for a cart of
+// subtotal x (base = g(x)), or −g(w) for a merchant with no cart yet, as a
+// function of the amount w still to be spent there: pieces of rising gain
+// in order of falling slope.
+func (r *merchantRule) envelope(dst []seg, x int64, used bool, base int64) []seg {
+	var stack [2 * 16]seg // hull points (w, gain); falls back to the heap when larger
+	hull := stack[:1]
+	hull[0] = seg{}
+	for j, p := range r.probes {
+		var pt seg
+		switch {
+		case used && p > x:
+			pt = seg{p - x, base - r.gProbe[j]}
+		case !used:
+			pt = seg{p, -r.gProbe[j]}
+		default:
+			continue
+		}
+		if pt.gain <= hull[len(hull)-1].gain {
+			continue // γ never falls; a point no higher adds nothing to the envelope
+		}
+		for len(hull) >= 2 && !above(hull[len(hull)-2], hull[len(hull)-1], pt) {
+			hull = hull[:len(hull)-1]
+		}
+		hull = append(hull, pt)
+	}
+	for j := 1; j < len(hull); j++ {
+		dst = append(dst, seg{hull[j].w - hull[j-1].w, hull[j].gain - hull[j-1].gain})
+	}
+	return dst
+}
+
+// above reports whether b lies strictly above the line from a to c
+// (a.w < b.w < c.w), exactly.
+func above(a, b, c seg) bool {
+	// (b.gain − a.gain)·(c.w − a.w) > (c.gain − a.gain)·(b.w − a.w)
+	return cmpProd(b.gain-a.gain, c.w-a.w, c.gain-a.gain, b.w-a.w) > 0
 }
 
 // f is the merchant's total for a non-empty cart with subtotal s: exactly
@@ -272,7 +349,10 @@ func Solve(p Problem) (*Solution, error) {
 				r.dUsed += info.Shipping.Fee.Minor
 				r.breaks = append(r.breaks, info.Shipping.FreeOver.Minor)
 			}
-			sort.Slice(r.breaks, func(a, b int) bool { return r.breaks[a] < r.breaks[b] })
+			for _, c := range info.Coupons {
+				r.breaks = append(r.breaks, c.AmountOff.Minor)
+			}
+			r.setProbes()
 			mIndex[o.Merchant] = len(rules)
 			rules = append(rules, r)
 		}
@@ -352,11 +432,8 @@ func Solve(p Problem) (*Solution, error) {
 		sort.Slice(cands[i], func(a, b int) bool { return candLess(cands[i][a], cands[i][b]) })
 	}
 
-	s := newSearch(p, rules, cands)
-	// Incumbent: per item its cheapest candidate.
-	first := make([]int, len(p.Items))
-	s.consider(first)
-	s.branch(0)
+	s := newSearch(rules, cands)
+	s.run()
 	choice := make([]int, len(p.Items))
 	for i, c := range s.best {
 		choice[i] = cands[i][c].offer
@@ -410,155 +487,6 @@ func cheapestChoice(p Problem) []int {
 		out[i] = best
 	}
 	return out
-}
-
-// search is the branch-and-bound state.
-type search struct {
-	p     Problem
-	rules []merchantRule
-	cands [][]cand
-	order []int // items in branching order (fewest candidates first)
-
-	sub   []int64 // subtotal per merchant
-	used  []int   // items per merchant
-	cur   []int   // candidate index per item
-	nodes int
-	// rest[k][m][u]: for the item order[k], the least it adds at merchant m
-	// (u = 1: m already has a cart) — see bound.
-	rest [][][2]int64
-
-	best      []int
-	bestTotal int64
-	bestM     int
-}
-
-func newSearch(p Problem, rules []merchantRule, cands [][]cand) *search {
-	n := len(p.Items)
-	s := &search{p: p, rules: rules, cands: cands, sub: make([]int64, len(rules)),
-		used: make([]int, len(rules)), cur: make([]int, n), bestTotal: -1}
-	s.order = make([]int, n)
-	for i := range s.order {
-		s.order[i] = i
-	}
-	sort.SliceStable(s.order, func(a, b int) bool { return len(cands[s.order[a]]) < len(cands[s.order[b]]) })
-	s.rest = make([][][2]int64, n)
-	for k, i := range s.order {
-		s.rest[k] = make([][2]int64, len(rules))
-		for m := range rules {
-			s.rest[k][m] = [2]int64{-1, -1}
-		}
-		for _, c := range cands[i] {
-			r := rules[c.m]
-			for u, d := range [2]int64{r.maxOff, r.dUsed} {
-				v := max(0, c.cost-d)
-				if old := s.rest[k][c.m][u]; old < 0 || v < old {
-					s.rest[k][c.m][u] = v
-				}
-			}
-		}
-	}
-	return s
-}
-
-// bound is a lower bound on the total of every completion of the current
-// partial basket whose next item to place is order[k]:
-//
-//	Σ over merchants with a cart: h(subtotal)
-//	+ Σ over unplaced items: min over its candidates of max(0, cost − D)
-//
-// with D = D(m) for a merchant that has a cart and its largest coupon for one
-// that has none. Sound because a cart only grows (h never decreases as it
-// grows, and f(S+ΣΔ) − h(S) ≥ max(0, ΣΔ − D(m)) ≥ Σ max(0, Δ − D(m))), and an
-// empty cart that receives ΣΔ costs at least ΣΔ − its largest coupon.
-func (s *search) bound(k int) int64 {
-	var lb int64
-	for m, r := range s.rules {
-		if s.used[m] > 0 {
-			lb += r.h(s.sub[m])
-		}
-	}
-	for ; k < len(s.order); k++ {
-		least := int64(-1)
-		for m := range s.rules {
-			u := 0
-			if s.used[m] > 0 {
-				u = 1
-			}
-			if v := s.rest[k][m][u]; v >= 0 && (least < 0 || v < least) {
-				least = v
-			}
-		}
-		lb += least
-	}
-	return lb
-}
-
-func (s *search) branch(k int) {
-	s.nodes++
-	if k == len(s.order) {
-		s.consider(s.cur)
-		return
-	}
-	if s.bestTotal >= 0 && s.bound(k) > s.bestTotal {
-		return
-	}
-	i := s.order[k]
-	for ci, c := range s.cands[i] {
-		s.cur[i] = ci
-		s.sub[c.m] += c.cost
-		s.used[c.m]++
-		s.branch(k + 1)
-		s.sub[c.m] -= c.cost
-		s.used[c.m]--
-	}
-}
-
-// consider compares a complete assignment (candidate index per item) with
-// the incumbent: lower total, then fewer merchants, then better ranks in
-// item order, then merchant/sku in item order.
-func (s *search) consider(choice []int) {
-	sub := make([]int64, len(s.rules))
-	used := make([]bool, len(s.rules))
-	for i, ci := range choice {
-		c := s.cands[i][ci]
-		sub[c.m] += c.cost
-		used[c.m] = true
-	}
-	var total int64
-	nm := 0
-	for m, u := range used {
-		if u {
-			total += s.rules[m].f(sub[m])
-			nm++
-		}
-	}
-	if s.bestTotal >= 0 && !s.better(choice, total, nm) {
-		return
-	}
-	s.best = append(s.best[:0], choice...)
-	s.bestTotal, s.bestM = total, nm
-}
-
-func (s *search) better(choice []int, total int64, nm int) bool {
-	if total != s.bestTotal {
-		return total < s.bestTotal
-	}
-	if nm != s.bestM {
-		return nm < s.bestM
-	}
-	for i := range choice {
-		a, b := s.cands[i][choice[i]], s.cands[i][s.best[i]]
-		if a.rank != b.rank {
-			return a.rank < b.rank
-		}
-	}
-	for i := range choice {
-		a, b := s.cands[i][choice[i]], s.cands[i][s.best[i]]
-		if a.key != b.key {
-			return a.key < b.key
-		}
-	}
-	return false
 }
 
 func explain(p Problem, sol *Solution, merchants int) []string {

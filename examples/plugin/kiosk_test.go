@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/policy"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/examples/plugin"
 	"github.com/cartwright-agent/cartwright/planner/offline"
@@ -48,11 +49,15 @@ func Example_shopAtKiosk() {
 	rail := agent.RailFunc(func(_ context.Context, r agent.CredentialRequest) (skills.Credential, error) {
 		return skills.Credential{Type: "delegated_token", Token: "vt_" + r.IdempotencyKey}, nil
 	})
-	a, err := agent.New(ctx, agent.Config{Registry: reg, Planner: offline.New(offline.Config{}), Wallet: w, Rail: rail, Store: db})
+	// The policy engine decides pay / confirm / refuse within the mandate.
+	a, err := agent.New(ctx, agent.Config{Registry: reg, Planner: offline.New(offline.Config{}), Wallet: w, Rail: rail, Store: db,
+		Policy: &policy.Engine{Wallet: w}})
 	if err != nil {
 		panic(err)
 	}
-	res, err := a.Run(ctx, agent.Request{Text: "two large oat milk lattes"})
+	// What the user authorised: up to ¥50 without asking.
+	limit := skills.M(5000, cny)
+	res, err := a.Run(ctx, agent.Request{Text: "two large oat milk lattes", Mandate: &agent.Mandate{MaxTotal: &limit}})
 	if err != nil {
 		panic(err)
 	}

@@ -90,3 +90,41 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNearest: one top-5 Nearest over the user's n entries with an
+// already embedded query (the store's share of a search), after one warm-up
+// search (which loads the in-memory matrix).
+func BenchmarkNearest(b *testing.B) {
+	queries := []string{"which milk for my latte", "running shoes in my size", "deliver to the office", "dog food", "something without peanuts"}
+	e := localembed.Default()
+	vecs, err := e.Embed(context.Background(), queries)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := memory.CheckVectors(memory.SpaceOf(e), len(queries), vecs); err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			f := filled(b, n)
+			ctx := context.Background()
+			q := memory.NearestQuery{UserID: "bench-user", Space: memory.SpaceOf(e), K: 5}
+			q.Vector = vecs[0]
+			if _, err := f.st.Nearest(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			cpu := startCPU(b)
+			i := 0
+			for b.Loop() {
+				q.Vector = vecs[i%len(vecs)]
+				hits, err := f.st.Nearest(ctx, q)
+				if err != nil || len(hits) != 5 {
+					b.Fatalf("%d hits, %v", len(hits), err)
+				}
+				i++
+			}
+			cpu.report(b)
+		})
+	}
+}

@@ -1,14 +1,16 @@
 // Package sqlstore is the embedded memory store: entries and their vectors
 // live in the state database (skills/store: the SQLite file by default, or
 // PostgreSQL), vectors as BLOBs of little-endian float32, and search is an
-// exact brute-force cosine scan over one user's entries.
+// exact brute-force cosine scan over one user's entries — held in memory as
+// one contiguous matrix per user, loaded once and kept fresh by a per-user
+// change counter (index.go).
 //
 // That is the right tool at personal scale — a user has tens to a few
-// thousand memories — and needs no extension. BenchmarkSearch measures where
-// it stops being fine (top-5 over one user's n entries, 384 dims, 2 shared
-// cores): ~4 ms at 1k, ~55 ms at 10k, 0.6–1.9 s at 100k, where the 160 MB
-// of vectors no longer fit SQLite's page cache. Past a few thousand entries
-// per user, use memory/pgvector. Add is ~0.3–0.7 ms at every size.
+// thousand memories — and needs no extension. BenchmarkNearest measures the
+// store's share of a search (top-5 over one user's n entries, 384 dims): the
+// scan is ~3.8 M multiply-adds at 10k entries; past ~100k entries per user
+// the matrix (150 MB) and the scan (~15 ms) say use memory/pgvector (HNSW).
+// Add is ~0.3–0.7 ms at every size.
 package sqlstore
 
 import (
@@ -29,16 +31,22 @@ import (
 // Config configures the store.
 type Config struct {
 	DB *store.DB
-	// Table prefixes the store's tables (<Table>_entries, <Table>_space);
-	// "memory" when empty. Lower-case letters, digits and underscores.
+	// Table prefixes the store's tables (<Table>_entries, <Table>_space,
+	// <Table>_versions); "memory" when empty. Lower-case letters, digits and
+	// underscores.
 	Table string
+	// CacheBytes bounds the vectors held in memory for search
+	// (DefaultCacheBytes when zero); see index.go.
+	CacheBytes int64
 }
 
 // Store is the embedded memory store.
 type Store struct {
-	db      *store.DB
-	entries string
-	space   string
+	db       *store.DB
+	entries  string
+	space    string
+	versions string
+	cache    *matrixCache
 }
 
 var _ memory.Store = (*Store)(nil)
@@ -57,7 +65,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if !memory.ValidIdent(cfg.Table) {
 		return nil, fmt.Errorf("sqlstore: Config.Table %q: want lower-case letters, digits and underscores, starting with a letter, at most 40 bytes", cfg.Table)
 	}
-	s := &Store{db: cfg.DB, entries: cfg.Table + "_entries", space: cfg.Table + "_space"}
+	s := &Store{db: cfg.DB, entries: cfg.Table + "_entries", space: cfg.Table + "_space",
+		versions: cfg.Table + "_versions", cache: newCache(cfg.CacheBytes)}
 	blob := "BLOB"
 	if cfg.DB.Dialect == store.Postgres {
 		blob = "BYTEA"
@@ -79,6 +88,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		fmt.Sprintf(`CREATE UNIQUE INDEX %s_dedup ON %s (user_id, dedup)`, s.entries, s.entries),
 		fmt.Sprintf(`CREATE INDEX %s_user_kind ON %s (user_id, kind)`, s.entries, s.entries),
 		fmt.Sprintf(`CREATE TABLE %s (id INTEGER PRIMARY KEY CHECK (id = 1), embedder TEXT NOT NULL, dim INTEGER NOT NULL)`, s.space),
+		// One change counter per user, bumped by every write in its
+		// transaction: what keeps in-memory matrices fresh (index.go).
+		fmt.Sprintf(`CREATE TABLE %s (user_id TEXT PRIMARY KEY, version INTEGER NOT NULL)`, s.versions),
 	}
 	if err := cfg.DB.Migrate(ctx, "memory:"+cfg.Table, steps); err != nil {
 		return nil, fmt.Errorf("sqlstore: %w", err)
@@ -132,6 +144,7 @@ func (s *Store) Insert(ctx context.Context, r memory.Record) (memory.Entry, erro
 		return memory.Entry{}, err
 	}
 	var out memory.Entry
+	var newV int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.claimSpace(ctx, tx, r.Space, r.Vector); err != nil {
 			return err
@@ -150,12 +163,24 @@ func (s *Store) Insert(ctx context.Context, r memory.Record) (memory.Entry, erro
 		if n, _ := res.RowsAffected(); n == 1 {
 			out = r.Entry
 			out.CreatedAt = r.CreatedAt.UTC().Truncate(time.Microsecond)
-			return nil
+			newV, err = s.bumpVersion(ctx, tx, r.UserID)
+			return err
 		}
 		row := tx.QueryRowContext(ctx, `SELECT id, user_id, kind, text, source, created_at FROM `+s.entries+` WHERE user_id = $1 AND dedup = $2`, r.UserID, dedup)
 		out, err = scanEntry(row)
 		return err
 	})
+	if err == nil && newV > 0 {
+		s.cache.applied(r.UserID, newV, func(u *userMatrix) {
+			if u.dim != len(r.Vector) {
+				u.version = -1 // cannot happen: the space was checked; reload to be safe
+				return
+			}
+			u.ids = append(u.ids, r.ID)
+			u.kinds = append(u.kinds, r.Kind)
+			u.vecs = append(u.vecs, r.Vector...)
+		})
+	}
 	return out, err
 }
 
@@ -174,6 +199,14 @@ func (s *Store) InsertMany(ctx context.Context, rs []memory.Record) error {
 			return memory.MismatchError(rs[0].Space, r.Space)
 		}
 	}
+	users := map[string]bool{}
+	defer func() {
+		s.cache.mu.Lock()
+		for u := range users {
+			s.cache.drop(u)
+		}
+		s.cache.mu.Unlock()
+	}()
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.claimSpace(ctx, tx, rs[0].Space, rs[0].Vector); err != nil {
 			return err
@@ -191,6 +224,12 @@ func (s *Store) InsertMany(ctx context.Context, rs []memory.Record) error {
 			if _, err := stmt.ExecContext(ctx, r.ID, r.UserID, string(r.Kind), r.Text, r.Source, memory.DedupKey(r.Text),
 				r.CreatedAt.UTC().Format(TimeLayout), r.Space.Embedder, r.Space.Dim, EncodeVector(r.Vector)); err != nil {
 				return fmt.Errorf("sqlstore: insert many %s: %w", r.ID, err)
+			}
+			users[r.UserID] = true
+		}
+		for u := range users {
+			if _, err := s.bumpVersion(ctx, tx, u); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -254,7 +293,7 @@ func (s *Store) Nearest(ctx context.Context, q memory.NearestQuery) ([]memory.Hi
 	if q.K <= 0 {
 		return nil, fmt.Errorf("%w: k: %d, must be positive", memory.ErrInvalid, q.K)
 	}
-	stored, err := s.Space(ctx)
+	stored, version, err := s.spaceAndVersion(ctx, q.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -264,50 +303,53 @@ func (s *Store) Nearest(ctx context.Context, q memory.NearestQuery) ([]memory.Hi
 	if err := memory.CheckStoreVector(stored, q.Space, q.Vector); err != nil {
 		return nil, err
 	}
-	filter, kargs, err := kindFilter(q.Kinds, 2)
+	if _, err := memory.KindStrings(q.Kinds); err != nil {
+		return nil, err
+	}
+	// Pass 1 scans the user's in-memory matrix (index.go) and keeps the k
+	// best; pass 2 reads those k entries in full.
+	u, err := s.matrix(ctx, q.UserID, version, stored.Dim)
 	if err != nil {
 		return nil, err
 	}
-	// Pass 1 reads only ids and vectors (into reused buffers) and keeps the
-	// k best; pass 2 reads those k entries in full.
-	rows, err := s.db.QueryContext(ctx, `SELECT id, vector FROM `+s.entries+
-		` WHERE user_id = $1`+filter, append([]any{q.UserID}, kargs...)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: search: %w", err)
-	}
 	top := &topK{k: q.K}
-	want := 4 * len(q.Vector)
-	for rows.Next() {
-		var id, blob sql.RawBytes
-		if err := rows.Scan(&id, &blob); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlstore: search: %w", err)
-		}
-		if len(blob) != want {
-			rows.Close()
-			return nil, fmt.Errorf("sqlstore: entry %s: stored vector has %d bytes, want %d", id, len(blob), want)
-		}
-		score := DotBlob(q.Vector, blob)
-		if top.admits(score, id) {
-			top.offer(memory.Hit{Entry: memory.Entry{ID: string(id)}, Score: score})
-		}
+	u.scan(q.Vector, q.Kinds, top)
+	hits := top.sorted()
+	if len(hits) == 0 {
+		return nil, nil
 	}
-	err = rows.Err()
-	rows.Close()
+	// By primary key only: with user_id in the WHERE clause SQLite's
+	// planner walks the (user_id, kind) index over every row of the user.
+	ph := make([]string, len(hits))
+	args := make([]any, len(hits))
+	for i, h := range hits {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+		args[i] = h.ID
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, user_id, kind, text, source, created_at FROM `+s.entries+
+		` WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: search: %w", err)
 	}
-	hits := top.sorted()
-	out := hits[:0]
-	for _, h := range hits {
-		row := s.db.QueryRowContext(ctx, `SELECT id, user_id, kind, text, source, created_at FROM `+s.entries+
-			` WHERE user_id = $1 AND id = $2`, q.UserID, h.ID)
-		e, err := scanEntry(row)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // forgotten between the passes
-		}
+	defer rows.Close()
+	full := make(map[string]memory.Entry, len(hits))
+	for rows.Next() {
+		e, err := scanEntry(rows)
 		if err != nil {
 			return nil, err
+		}
+		if e.UserID == q.UserID {
+			full[e.ID] = e
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: search: %w", err)
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		e, ok := full[h.ID]
+		if !ok {
+			continue // forgotten since the matrix was read
 		}
 		h.Entry = e
 		out = append(out, h)
@@ -346,23 +388,54 @@ func (s *Store) List(ctx context.Context, userID string, kinds []memory.Kind) ([
 
 // Delete implements memory.Store.
 func (s *Store) Delete(ctx context.Context, userID, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM `+s.entries+` WHERE user_id = $1 AND id = $2`, userID, id)
+	var newV int64
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+s.entries+` WHERE user_id = $1 AND id = $2`, userID, id)
+		if err != nil {
+			return fmt.Errorf("sqlstore: delete: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: user %q has no entry %q", memory.ErrNotFound, userID, id)
+		}
+		newV, err = s.bumpVersion(ctx, tx, userID)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("sqlstore: delete: %w", err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: user %q has no entry %q", memory.ErrNotFound, userID, id)
-	}
+	s.cache.applied(userID, newV, func(u *userMatrix) {
+		for r, x := range u.ids {
+			if x != id {
+				continue
+			}
+			last := len(u.ids) - 1
+			u.ids[r], u.kinds[r] = u.ids[last], u.kinds[last]
+			copy(u.vecs[r*u.dim:(r+1)*u.dim], u.vecs[last*u.dim:])
+			u.ids, u.kinds, u.vecs = u.ids[:last], u.kinds[:last], u.vecs[:last*u.dim]
+			return
+		}
+	})
 	return nil
 }
 
 // DeleteUser implements memory.Store.
 func (s *Store) DeleteUser(ctx context.Context, userID string) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM `+s.entries+` WHERE user_id = $1`, userID)
+	var n int64
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+s.entries+` WHERE user_id = $1`, userID)
+		if err != nil {
+			return fmt.Errorf("sqlstore: delete user: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		_, err = s.bumpVersion(ctx, tx, userID)
+		return err
+	})
+	s.cache.mu.Lock()
+	s.cache.drop(userID)
+	s.cache.mu.Unlock()
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: delete user: %w", err)
+		return 0, err
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }
 
@@ -373,6 +446,11 @@ func (s *Store) Rewrite(ctx context.Context, sp memory.Space, embed func(context
 		return 0, fmt.Errorf("%w: space %q dimension %d", memory.ErrInvalid, sp.Embedder, sp.Dim)
 	}
 	total := 0
+	defer func() {
+		s.cache.mu.Lock()
+		s.cache.dropAll()
+		s.cache.mu.Unlock()
+	}()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		after := ""
 		for {
@@ -401,6 +479,9 @@ func (s *Store) Rewrite(ctx context.Context, sp memory.Space, embed func(context
 			}
 			total += len(batch)
 			after = batch[len(batch)-1].ID
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+s.versions+` SET version = version + 1`); err != nil {
+			return fmt.Errorf("sqlstore: rewrite versions: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+s.space+` WHERE id = 1`); err != nil {
 			return fmt.Errorf("sqlstore: rewrite space: %w", err)
@@ -455,6 +536,13 @@ func DecodeVector(b []byte) ([]float32, error) {
 	return v, nil
 }
 
+func appendDecoded(v []float32, b []byte) []float32 {
+	for i := 0; i+4 <= len(b); i += 4 {
+		v = append(v, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
+	}
+	return v
+}
+
 // DotBlob is the dot product of q with an encoded vector of the same length,
 // without decoding it into a slice.
 func DotBlob(q []float32, b []byte) float64 {
@@ -479,6 +567,15 @@ func (t *topK) admits(score float64, id []byte) bool {
 	}
 	w := t.h[0]
 	return w.Score < score || w.Score == score && w.ID > string(id)
+}
+
+// admitsString is admits for a string id.
+func (t *topK) admitsString(score float64, id string) bool {
+	if len(t.h) < t.k {
+		return true
+	}
+	w := t.h[0]
+	return w.Score < score || w.Score == score && w.ID > id
 }
 
 func (t *topK) offer(h memory.Hit) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cartwright-agent/cartwright/memory"
+	"github.com/cartwright-agent/cartwright/memory/localembed"
 	"github.com/cartwright-agent/cartwright/memory/memorytest"
 	"github.com/cartwright-agent/cartwright/memory/sqlstore"
 	"github.com/cartwright-agent/cartwright/skills/store"
@@ -56,7 +57,7 @@ func TestConformancePostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
-			for _, tb := range []string{table + "_entries", table + "_space"} {
+			for _, tb := range []string{table + "_entries", table + "_space", table + "_versions"} {
 				_, _ = db.Exec(`DROP TABLE IF EXISTS ` + tb)
 			}
 			_, _ = db.Exec(`DELETE FROM schema_migrations WHERE component = $1`, "memory:"+table)
@@ -140,5 +141,71 @@ func TestPersistsAcrossReopen(t *testing.T) {
 			}
 		}
 		db.Close()
+	}
+}
+
+// Two stores over one SQLite file (two processes, as far as each knows):
+// what one adds, forgets or re-embeds, the other's in-memory matrix sees on
+// its next search.
+func TestMatrixFreshAcrossConnections(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	open := func() (*sqlstore.Store, *memory.Service) {
+		db, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		st, err := sqlstore.Open(ctx, sqlstore.Config{DB: db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := memory.New(memory.Config{Store: st, Embedder: localembed.Default()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, m
+	}
+	_, a := open()
+	_, b := open()
+	search := func(m *memory.Service, text string) []string {
+		hits, err := m.Search(ctx, memory.Query{UserID: "u", Text: text, K: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range hits {
+			out = append(out, h.Text)
+		}
+		return out
+	}
+	if _, err := a.Add(ctx, memory.Entry{UserID: "u", Text: "I like oat milk in my latte"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(b, "oat milk"); len(got) != 1 {
+		t.Fatalf("b sees %v after a's add", got)
+	}
+	e, err := a.Add(ctx, memory.Entry{UserID: "u", Text: "deliver to the office on weekdays"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := search(b, "office delivery"); len(got) != 2 || got[0] != e.Text {
+		t.Fatalf("b sees %v after a's second add", got)
+	}
+	if err := a.Forget(ctx, "u", e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(b, "office delivery"); len(got) != 1 || got[0] == e.Text {
+		t.Fatalf("b still sees the forgotten entry: %v", got)
+	}
+	// b's own writes keep its matrix current too.
+	if _, err := b.Add(ctx, memory.Entry{UserID: "u", Text: "size 42 running shoes"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(b, "running shoes"); len(got) != 2 || !strings.Contains(got[0], "running shoes") {
+		t.Fatalf("b after its own add: %v", got)
+	}
+	if got := search(a, "running shoes"); len(got) != 2 || !strings.Contains(got[0], "running shoes") {
+		t.Fatalf("a after b's add: %v", got)
 	}
 }
