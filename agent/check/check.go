@@ -313,7 +313,7 @@ func Check(req Request, p skills.Product, cat *Catalog) Verdict {
 		cat = NewCatalog(planner.Vocabulary{}, nil)
 	}
 	checkIntent(vd, it, x)
-	grounded(vd, req, it)
+	grounded(vd, req, it, x)
 	checkAccounting(vd, it, x)
 	segs := segments(req, cat)
 	for _, seg := range segs {
@@ -708,10 +708,13 @@ func itemVocabulary(it planner.ItemSpec) map[string]bool {
 }
 
 // grounded flags the intent's hard attributes that nothing the person said
-// (request, answers, memory) supports: a planner may not invent a
-// requirement ("milk = soy" for "two large lattes"). Such a value is
-// unverified: the person is asked.
-func grounded(vd *verdict, req Request, it planner.ItemSpec) {
+// (request, answers, memory) supports and that pick a variant — the value
+// names the product in its title ("milk = soy" for "two large lattes"
+// chooses the Soy Milk Latte): a planner may not choose a variant for the
+// person. Such a value is unverified: the person is asked. A value the
+// title does not show ("type = plant milk" for "Oatly Oat Drink") is how
+// the catalog files what was asked, not a choice.
+func grounded(vd *verdict, req Request, it planner.ItemSpec, x *product) {
 	said := map[string]bool{}
 	for _, t := range append(append([]string{req.Text}, req.Answers...), req.Memory...) {
 		ws := lang.Words(t)
@@ -750,7 +753,7 @@ func grounded(vd *verdict, req Request, it planner.ItemSpec) {
 				}
 			}
 		}
-		if !ok {
+		if !ok && has(x.title, lang.Fold(v)) {
 			vd.add(Requirement{Text: k + " = " + v + " (the planner's words, not the person's)", Kind: KindAttribute, Key: k, Value: v,
 				From: "intent", Status: Unverified})
 		}
