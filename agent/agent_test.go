@@ -191,7 +191,8 @@ func TestStatuses(t *testing.T) {
 	}{
 		{"over budget", 5, nil, nil, agent.StatusNoOffers, "over_budget"},
 		{"over mandate", 40, &agent.Mandate{MaxTotal: yp(20)}, nil, agent.StatusRefused, "over_mandate_total"},
-		{"merchant outside mandate", 40, &agent.Mandate{Merchants: []string{"nowhere"}}, nil, agent.StatusNoOffers, "no_offers"},
+		// the mandate, not the market, blocks: a refusal, exit 4 (issue 13)
+		{"merchant outside mandate", 40, &agent.Mandate{Merchants: []string{"nowhere"}}, nil, agent.StatusRefused, "merchant_not_allowed"},
 		{"user declines", 40, &agent.Mandate{ConfirmAbove: yp(10)}, new(bool), agent.StatusDeclined, "confirm_above_threshold"},
 		{"nobody to ask", 40, &agent.Mandate{RequireConfirmation: true}, nil, agent.StatusDeclined, "user_requires_confirmation"},
 	}

@@ -185,12 +185,52 @@ func (r *run) searchAndCompare(ctx context.Context) (done bool, err error) {
 		r.progress("compare", "item %d (%s): %d acceptable offer(s)", ii+1, it.Query, n)
 		if n == 0 {
 			r.explain("nothing acceptable for %q: %s", it.Query, rejectSummary(considered, ii))
+			if code, why := r.mandateBlocks(considered, ii); code != "" {
+				// The mandate, not the market, stands in the way: a refusal
+				// by policy (exit 4), naming what the mandate excludes.
+				s.Result.Decision = Decision{Action: ActionRefuse, Reasons: []Reason{{code, fmt.Sprintf("no acceptable offer for %q within the mandate: %s", it.Query, why)}}}
+				return true, r.finish(ctx, StatusRefused)
+			}
 			s.Result.Decision = Decision{Action: ActionRefuse, Reasons: []Reason{{"no_offers", fmt.Sprintf("no acceptable offer for %q", it.Query)}}}
 			return true, r.finish(ctx, StatusNoOffers)
 		}
 	}
 	s.Phase = phaseSearched
 	return false, r.save(ctx)
+}
+
+// mandateBlocks says whether the signed mandate kept item from being
+// bought: merchants the request allows but the mandate does not (they are
+// not even searched), or offers for the item refused only for their
+// merchant or category. It returns the policy reason code and what the
+// mandate excluded ("" when the mandate excluded nothing).
+func (r *run) mandateBlocks(considered []Considered, item int) (code, why string) {
+	s := r.s
+	var outside []string
+	for _, id := range sortedIDs(s.Infos) {
+		if s.Result.Intent.Merch.Permits(id) && !s.Request.Mandate.permitsMerchant(id) {
+			outside = append(outside, id)
+		}
+	}
+	cats := map[string]bool{}
+	for _, c := range considered {
+		// refused by the mandate alone: it passed the request's constraints
+		if c.Item == item && !c.Accepted && strings.HasPrefix(c.Reason, "category ") && strings.HasSuffix(c.Reason, "is outside the mandate") {
+			cats[c.Product.Category] = true
+		}
+	}
+	switch {
+	case len(outside) > 0:
+		return "merchant_not_allowed", fmt.Sprintf("merchant(s) %s are outside the mandate's merchants %v", strings.Join(outside, ", "), s.Request.Mandate.Merchants)
+	case len(cats) > 0:
+		var cs []string
+		for c := range cats {
+			cs = append(cs, fmt.Sprintf("%q", c))
+		}
+		sort.Strings(cs)
+		return "category_not_allowed", fmt.Sprintf("category %s is outside the mandate's categories %v", strings.Join(cs, ", "), s.Request.Mandate.Categories)
+	}
+	return "", ""
 }
 
 // accepts applies every hard constraint: the intent's (code, never the

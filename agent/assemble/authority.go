@@ -167,9 +167,111 @@ func (a *Authority) Sign(ctx context.Context, in mandate.Intent) (*agent.Mandate
 	return mandate.AgentMandate(in)
 }
 
+// RunLimits are limits typed for one run (the shop command's flags). A nil
+// limit was not given.
+type RunLimits struct {
+	MaxTotal     *skills.Money
+	ConfirmAbove *skills.Money
+	ConfirmAll   bool
+	// Defaults apply when there is no standing mandate and a limit was not
+	// given.
+	DefaultMaxTotal     skills.Money
+	DefaultConfirmAbove *skills.Money
+}
+
 // SignRunMandate turns limits given for one run into an intent mandate
-// signed with the user's key, valid for ttl, and stores it.
-func (a *Authority) SignRunMandate(ctx context.Context, maxTotal skills.Money, confirmAbove *skills.Money, confirmAll bool, ttl time.Duration, now time.Time) (*agent.Mandate, error) {
-	return a.Sign(ctx, mandate.Intent{UserID: a.UserID, Description: "limits given on the command line for one run", Currency: maxTotal.Currency,
-		MaxTotal: maxTotal, ConfirmAbove: confirmAbove, RequireConfirmation: confirmAll, NotBefore: now.Add(-time.Minute), ExpiresAt: now.Add(ttl)})
+// signed with the user's key, valid for ttl (and never past its parent),
+// and stores it. With a standing mandate (parent) the run's limits only
+// narrow it: the lower of each cap applies, confirmation is asked whenever
+// either asks, and the parent's per-item cap, cumulative budget, merchant
+// and category lists and start carry over unchanged (the budget keeps
+// counting from the parent's start; revoking the parent revokes the run's
+// mandate). notes say which typed limits were not applied because they
+// would have widened the parent.
+func (a *Authority) SignRunMandate(ctx context.Context, l RunLimits, parent *mandate.Intent, ttl time.Duration, now time.Time) (m *agent.Mandate, notes []string, err error) {
+	in := mandate.Intent{UserID: a.UserID, Description: mandate.RunDescription, Scope: mandate.ScopeRun,
+		RequireConfirmation: l.ConfirmAll, NotBefore: now.Add(-time.Minute), ExpiresAt: now.Add(ttl)}
+	if parent == nil {
+		in.MaxTotal, in.ConfirmAbove = l.DefaultMaxTotal, l.DefaultConfirmAbove
+		if l.MaxTotal != nil {
+			in.MaxTotal = *l.MaxTotal
+		}
+		if l.ConfirmAbove != nil {
+			in.ConfirmAbove = l.ConfirmAbove
+		}
+		in.Currency = in.MaxTotal.Currency
+		m, err = a.Sign(ctx, in)
+		return m, nil, err
+	}
+	p := *parent
+	in.Description = "limits given on the command line for one run, narrowing mandate " + p.ID
+	in.Parent, in.Currency = p.ID, p.Currency
+	in.MaxTotal, in.PerItemCap, in.Budget, in.ConfirmAbove = p.MaxTotal, p.PerItemCap, p.Budget, p.ConfirmAbove
+	in.Merchants, in.Categories = p.Merchants, p.Categories
+	in.RequireConfirmation = l.ConfirmAll || p.RequireConfirmation
+	in.NotBefore = p.NotBefore
+	if p.ExpiresAt.Before(in.ExpiresAt) {
+		in.ExpiresAt = p.ExpiresAt
+	}
+	if v := l.MaxTotal; v != nil {
+		switch {
+		case v.Currency != p.Currency:
+			return nil, nil, fmt.Errorf("--max-total %s: the active mandate %s is in %s", *v, p.ID, p.Currency)
+		case v.Minor <= p.MaxTotal.Minor:
+			in.MaxTotal = *v
+		default:
+			notes = append(notes, fmt.Sprintf("--max-total %s is above the active mandate's %s per purchase (%s): the mandate's limit applies", *v, p.MaxTotal, p.ID))
+		}
+	}
+	if v := l.ConfirmAbove; v != nil {
+		switch {
+		case v.Currency != p.Currency:
+			return nil, nil, fmt.Errorf("--confirm-above %s: the active mandate %s is in %s", *v, p.ID, p.Currency)
+		case p.ConfirmAbove == nil || v.Minor <= p.ConfirmAbove.Minor:
+			c := *v
+			in.ConfirmAbove = &c
+		default:
+			notes = append(notes, fmt.Sprintf("--confirm-above %s is above the active mandate's threshold %s (%s): the mandate's threshold applies", *v, *p.ConfirmAbove, p.ID))
+		}
+	}
+	if in.ConfirmAbove != nil && in.ConfirmAbove.Minor > in.MaxTotal.Minor {
+		c := in.MaxTotal // a threshold above the cap would never apply
+		in.ConfirmAbove = &c
+	}
+	m, err = a.Sign(ctx, in)
+	return m, notes, err
+}
+
+// NoSpending says why no payment may be made although no mandate is
+// active: the user's newest own mandate was revoked (nil error when the
+// user never had one, or it merely expired or is not valid yet).
+func (a *Authority) NoSpending(ctx context.Context, now time.Time) error {
+	l, err := a.Store.Latest(ctx, a.UserID, now)
+	if errors.Is(err, mandate.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if l.Status != mandate.StatusRevoked {
+		return nil
+	}
+	reason, at, _, err := a.Store.RevokedAt(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	return &RevokedError{ID: l.ID, Reason: reason, At: at}
+}
+
+// RevokedError: the user revoked their mandate and signed no new one, so
+// the agent may not spend.
+type RevokedError struct {
+	ID     string
+	Reason string
+	At     time.Time
+}
+
+func (e *RevokedError) Error() string {
+	return fmt.Sprintf("mandate %s was revoked at %s (%s) and no other mandate applies: the agent spends nothing until you sign a new one (cartwright mandate create FILE)",
+		e.ID, e.At.UTC().Format(time.RFC3339), e.Reason)
 }

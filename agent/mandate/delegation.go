@@ -86,12 +86,12 @@ func (v *DelegationVerifier) VerifyDelegation(ctx context.Context, a acp.Allowan
 		return fail(ap, "expires_at", CodeAllowanceMismatch, "token would outlive the payment mandate (%s)", p.ExpiresAt.Format(time.RFC3339))
 	}
 	if v.Store != nil {
-		revoked, err := v.Store.Revoked(ctx, ch.Intent.ID)
+		id, revoked, err := v.Store.RevokedChain(ctx, ch.Intent)
 		if err != nil {
 			return fmt.Errorf("revocation list: %w", err)
 		}
 		if revoked {
-			return fail("intent_mandate", "id", CodeRevoked, "mandate %s was revoked", ch.Intent.ID)
+			return fail("intent_mandate", "id", CodeRevoked, "mandate %s was revoked", id)
 		}
 	}
 	if b := ch.Intent.Budget; b != nil && v.Spent != nil {

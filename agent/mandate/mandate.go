@@ -35,6 +35,16 @@ const (
 	TypePayment = "payment_mandate"
 )
 
+// ScopeRun marks a mandate signed for one run (Intent.Scope).
+const ScopeRun = "run"
+
+// RunDescription is how older versions described a one-run mandate
+// (before Scope existed): such mandates are run mandates too.
+const RunDescription = "limits given on the command line for one run"
+
+// IsRun reports whether in was signed for one run only.
+func (in Intent) IsRun() bool { return in.Scope == ScopeRun || in.Description == RunDescription }
+
 // Budget periods.
 const (
 	PeriodDay   = "day"
@@ -68,12 +78,20 @@ type Intent struct {
 	// ConfirmAbove: a basket above it needs the user's confirmation.
 	ConfirmAbove *skills.Money `json:"confirm_above,omitempty"`
 	// RequireConfirmation: every basket needs the user's confirmation.
-	RequireConfirmation bool      `json:"require_confirmation,omitempty"`
-	NotBefore           time.Time `json:"not_before"`
-	ExpiresAt           time.Time `json:"expires_at"`
-	Nonce               string    `json:"nonce"`
-	UserKey             string    `json:"user_key"`
-	Signature           string    `json:"signature,omitempty"`
+	RequireConfirmation bool `json:"require_confirmation,omitempty"`
+	// Scope is ScopeRun for a mandate signed for one run of the agent
+	// (limits typed on the command line); "" for the user's own mandates.
+	// A run mandate is never the standing mandate of later runs.
+	Scope string `json:"scope,omitempty"`
+	// Parent is the standing mandate a run mandate narrows: the run's
+	// limits are never wider than the parent's, and revoking the parent
+	// revokes it too.
+	Parent    string    `json:"parent,omitempty"`
+	NotBefore time.Time `json:"not_before"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Nonce     string    `json:"nonce"`
+	UserKey   string    `json:"user_key"`
+	Signature string    `json:"signature,omitempty"`
 }
 
 // CartLine is one canonical line of a cart.

@@ -260,22 +260,22 @@ expires_in: 30d
 		t.Fatalf("json: %+v %v", in, err)
 	}
 	bad := map[string]struct{ doc, want string }{
-		"unknown field":   {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 1h\nmax_totl: 5\n", "line 5"},
+		"unknown field":   {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 1h\nmax_totl: 5\n", "m.yaml:5:1: max_totl: unknown field (allowed: user, description, currency, max_total"},
 		"malformed":       {"user: [a\n", "malformed"},
-		"negative":        {"user: a\ncurrency: CNY\nmax_total: \"-5\"\nexpires_in: 1h\n", "m.yaml:3: max_total: amount \"-5\" must be positive"},
+		"negative":        {"user: a\ncurrency: CNY\nmax_total: \"-5\"\nexpires_in: 1h\n", "m.yaml:3:1: max_total: amount \"-5\" must be positive"},
 		"overflow":        {"user: a\ncurrency: CNY\nmax_total: \"999999999999999999999\"\nexpires_in: 1h\n", "overflows"},
 		"too precise":     {"user: a\ncurrency: CNY\nmax_total: \"1.234\"\nexpires_in: 1h\n", "decimal places"},
-		"unknown cur":     {"user: a\ncurrency: XYZ\nmax_total: 1\nexpires_in: 1h\n", "m.yaml:2: currency: unknown currency"},
+		"unknown cur":     {"user: a\ncurrency: XYZ\nmax_total: 1\nexpires_in: 1h\n", "m.yaml:2:1: currency: unknown currency"},
 		"no expiry":       {"user: a\ncurrency: CNY\nmax_total: 1\n", "expiry"},
 		"past expiry":     {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_at: 2020-01-01T00:00:00Z\n", "already past"},
 		"no user":         {"currency: CNY\nmax_total: 1\nexpires_in: 1h\n", "user: is required"},
-		"duplicate key":   {"user: a\nuser: b\n", "already defined"},
+		"duplicate key":   {"user: a\nuser: b\n", "m.yaml:2:1: user: field given twice"},
 		"bad period":      {"user: a\ncurrency: CNY\nmax_total: 1\nbudget: {amount: 5, period: year}\nexpires_in: 1h\n", "budget.period"},
 		"empty":           {"  \n", "empty"},
 		"two documents":   {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 1h\n---\nuser: b\n", "more than one"},
 		"confirm > total": {"user: a\ncurrency: CNY\nmax_total: 1\nconfirm_above: 2\nexpires_in: 1h\n", "never apply"},
 		"bad duration":    {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: soon\n", "expires_in"},
-		"too many days":   {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 100000d\n", "m.yaml:4: expires_in: \"100000d\": at most 3660d"},
+		"too many days":   {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 100000d\n", "m.yaml:4:1: expires_in: \"100000d\": at most 3660d"},
 		"too many hours":  {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 100000h\n", "at most 3660d"},
 		"zero days":       {"user: a\ncurrency: CNY\nmax_total: 1\nexpires_in: 0d\n", "from 1 to 3660"},
 	}

@@ -129,6 +129,9 @@ func (s *Store) Active(ctx context.Context, userID string, now time.Time) (Inten
 		if err != nil {
 			return Intent{}, err
 		}
+		if in.IsRun() {
+			continue // signed for one run: never the standing mandate
+		}
 		if !now.Before(in.NotBefore) {
 			return in, nil
 		}
@@ -182,6 +185,9 @@ func (s *Store) Statuses(ctx context.Context, userID string, now time.Time) ([]L
 	out := make([]Listed, 0, len(list))
 	active := map[string]bool{} // per user, when listing all users
 	for _, in := range list {
+		if in.IsRun() {
+			continue // a run's own mandate is not one of the user's mandates
+		}
 		st := StatusSuperseded
 		switch {
 		case revoked[in.ID]:
@@ -218,6 +224,49 @@ func (s *Store) List(ctx context.Context, userID string) ([]Intent, error) {
 		out = append(out, in)
 	}
 	return out, rows.Err()
+}
+
+// Latest returns the user's newest own mandate (run mandates aside)
+// whatever its status, with its status at now. ErrNotFound: the user never
+// had one.
+func (s *Store) Latest(ctx context.Context, userID string, now time.Time) (Listed, error) {
+	list, err := s.Statuses(ctx, userID, now)
+	if err != nil {
+		return Listed{}, err
+	}
+	if len(list) == 0 {
+		return Listed{}, fmt.Errorf("%w: user %q has no mandate", ErrNotFound, userID)
+	}
+	return list[0], nil
+}
+
+// RevokedAt returns why and when id was revoked (ok false: it was not).
+func (s *Store) RevokedAt(ctx context.Context, id string) (reason string, at time.Time, ok bool, err error) {
+	var ts string
+	err = s.db.QueryRowContext(ctx, `SELECT reason, revoked_at FROM mandate_revocations WHERE id = $1`, id).Scan(&reason, &ts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, false, nil
+	}
+	if err != nil {
+		return "", time.Time{}, false, err
+	}
+	at, _ = time.Parse(tsLayout, ts)
+	return reason, at, true, nil
+}
+
+// RevokedChain reports whether in or the standing mandate it narrows
+// (Parent) is on the revocation list, naming the revoked one.
+func (s *Store) RevokedChain(ctx context.Context, in Intent) (string, bool, error) {
+	for _, id := range []string{in.ID, in.Parent} {
+		if id == "" {
+			continue
+		}
+		r, err := s.Revoked(ctx, id)
+		if err != nil || r {
+			return id, r, err
+		}
+	}
+	return "", false, nil
 }
 
 // Revoke adds id to the revocation list (idempotent).

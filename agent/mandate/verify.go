@@ -318,7 +318,19 @@ func Verify(ch Chain, trust Trust, now time.Time) error {
 }
 
 // Window is the budget period containing now: [from, to).
+//
+// A budget counts from the mandate's start: a period that began before
+// not_before starts at not_before, so spending from before the mandate
+// existed never counts against it.
 func (in Intent) Window(now time.Time) (time.Time, time.Time) {
+	from, to := in.period(now)
+	if from.Before(in.NotBefore) {
+		from = in.NotBefore
+	}
+	return from, to
+}
+
+func (in Intent) period(now time.Time) (time.Time, time.Time) {
 	if in.Budget == nil {
 		return in.NotBefore, in.ExpiresAt
 	}

@@ -89,11 +89,15 @@ func (e *Engine) Input(ctx context.Context, in agent.PolicyInput) (Input, error)
 			cur = lim.Currency
 		}
 		if e.Store != nil && lim.ID != "" {
-			r, err := e.Store.Revoked(ctx, lim.ID)
+			chk := mandate.Intent{ID: lim.ID}
+			if intent != nil {
+				chk = *intent // a run mandate is revoked with the mandate it narrows
+			}
+			id, r, err := e.Store.RevokedChain(ctx, chk)
 			if err != nil {
 				return Input{}, fmt.Errorf("policy: revocation list: %w", err)
 			}
-			lim.Revoked = r
+			lim.Revoked, lim.RevokedID = r, id
 		}
 		x.Mandate = lim
 	}

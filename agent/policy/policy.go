@@ -77,7 +77,10 @@ type Limits struct {
 	// Revoked: on the revocation list. Invalid: the signature or structure
 	// did not verify (the text says why).
 	Revoked bool
-	Invalid string
+	// RevokedID names the revoked mandate when it is the standing mandate
+	// this run's mandate narrows ("" or ID: this one).
+	RevokedID string
+	Invalid   string
 }
 
 // Cart is one merchant's quote with what code expected of it.
@@ -188,7 +191,11 @@ func Decide(in Input) Decision {
 			add(MandateInvalid, "the mandate does not verify: %s", m.Invalid)
 		}
 		if m.Revoked {
-			add(MandateRevoked, "mandate %s was revoked", m.ID)
+			if m.RevokedID != "" && m.RevokedID != m.ID {
+				add(MandateRevoked, "mandate %s was revoked (this run's limits narrow it)", m.RevokedID)
+			} else {
+				add(MandateRevoked, "mandate %s was revoked", m.ID)
+			}
 		}
 		if !m.ExpiresAt.IsZero() && !in.Now.Before(m.ExpiresAt) {
 			add(MandateExpired, "mandate %s expired at %s", m.ID, m.ExpiresAt.UTC().Format(time.RFC3339))

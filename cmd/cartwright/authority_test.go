@@ -82,7 +82,7 @@ func TestMandateAndAuditCommands(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("user: demo\ncurrency: CNY\nmax_total: \"-3\"\nexpires_in: 1h\n"), 0o644)
-	if code, _, e := runCmd(t, dir, runMandate, "create", bad); code != exitError || !strings.Contains(e, "bad.yaml:3: max_total") {
+	if code, _, e := runCmd(t, dir, runMandate, "create", bad); code != exitError || !strings.Contains(e, "bad.yaml:3:1: max_total") {
 		t.Fatalf("bad mandate: %d %s", code, e)
 	}
 	other := filepath.Join(dir, "other.yaml")

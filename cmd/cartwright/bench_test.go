@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/skills"
 )
 
@@ -39,7 +40,7 @@ func BenchmarkShopDemoWorld(b *testing.B) {
 			}
 			max, _ := skills.ParseMoney("500.00", rt.currency)
 			above, _ := skills.ParseMoney("100.00", rt.currency)
-			mandate, _, err := rt.sessionMandate(ctx, runLimits{maxTotal: max, confirmAbove: &above}, true)
+			mandate, _, err := rt.sessionMandate(ctx, s, assemble.RunLimits{MaxTotal: &max, ConfirmAbove: &above})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/confirm"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/merchants"
@@ -45,7 +46,7 @@ func defaultMandate(t *testing.T, rt *runtime) *agent.Mandate {
 	t.Helper()
 	max, _ := skills.ParseMoney("500.00", rt.currency)
 	above, _ := skills.ParseMoney("100.00", rt.currency)
-	m, _, err := rt.sessionMandate(context.Background(), runLimits{maxTotal: max, confirmAbove: &above}, true)
+	m, _, err := rt.sessionMandate(context.Background(), quietIO(), assemble.RunLimits{MaxTotal: &max, ConfirmAbove: &above})
 	if err != nil {
 		t.Fatal(err)
 	}

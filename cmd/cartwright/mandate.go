@@ -15,6 +15,7 @@ import (
 	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/audit"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
+	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/skills/store"
 )
@@ -79,7 +80,7 @@ func openAuth(ctx context.Context, s *stdio, f *authFlags) (*store.DB, *authorit
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := store.Open(ctx, path)
+	db, err := openState(ctx, path, dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -100,7 +101,8 @@ policy refuses anything else and the payment network issues no token for it.
   mandate list          list your mandates
   mandate revoke ID     revoke a mandate (takes effect at once)
 
-A mandate file:
+A mandate file (only max_total is required: user defaults to --user,
+currency to your wallet's, expiry to 30d; the output names the defaults):
   user: demo
   description: coffee for the office
   currency: CNY
@@ -110,7 +112,14 @@ A mandate file:
   merchants: [brewhouse]
   categories: [coffee]
   confirm_above: "30.00"
-  expires_in: 30d           # or expires_at: 2026-12-31T00:00:00Z`
+  expires_in: 30d           # or expires_at: 2026-12-31T00:00:00Z
+
+Limits typed on shop's command line (--max-total, --confirm-above,
+--confirm) only narrow the active mandate for that run: they never raise its
+caps nor drop its merchant or category lists or its budget. A budget counts
+from the mandate's start. After you revoke your mandate the agent spends
+nothing until you sign a new one. Mandates a run signs for itself are not
+listed.`
 
 func runMandate(ctx context.Context, s *stdio, args []string) int {
 	var f authFlags
@@ -153,7 +162,8 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 			defer fh.Close()
 			r, name = fh, rest[0]
 		}
-		in, err := mandate.Create(name, r, a.UserKey, now)
+		in, defaults, err := mandate.CreateWith(name, r, a.UserKey, now, mandate.Defaults{User: f.user,
+			Currency: defaultCurrency(ctx, db, f.user), ExpiresIn: mandate.DefaultExpiry})
 		if err != nil {
 			return errorf(s, "%v", err)
 		}
@@ -178,6 +188,9 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 			return 0
 		}
 		fmt.Fprintf(s.out, "Signed and stored mandate %s (now the active one).\n", in.ID)
+		if len(defaults) > 0 {
+			fmt.Fprintf(s.out, "The file left out some fields; defaults used: %s.\n", strings.Join(defaults, ", "))
+		}
 		printMandate(s.out, in, "valid")
 	case "show":
 		var in mandate.Intent
@@ -236,12 +249,24 @@ func runMandate(ctx context.Context, s *stdio, args []string) int {
 		case err == nil:
 			fmt.Fprintf(s.out, "Mandate %s (%s, max %s per purchase, until %s) applies now.\n", next.ID, describe(next), next.MaxTotal, next.ExpiresAt.Format(time.RFC3339))
 		case errors.Is(err, mandate.ErrNotFound):
-			fmt.Fprintf(s.out, "No mandate applies now: each run asks or uses the limits given on its command line.\n")
+			fmt.Fprintf(s.out, "No mandate applies now: the agent spends nothing until you sign a new one (cartwright mandate create FILE).\n")
 		default:
 			return errorf(s, "%v", err)
 		}
 	}
 	return 0
+}
+
+// defaultCurrency is the currency a mandate file may leave out: the user's
+// wallet's when they have exactly one, else the demo world's.
+func defaultCurrency(ctx context.Context, db *store.DB, user string) string {
+	if ws, err := wallet.List(ctx, db, user+"-"); err == nil && len(ws) == 1 {
+		return string(ws[0].Currency)
+	}
+	if w, err := merchants.DemoWorld(); err == nil {
+		return string(w.Currency)
+	}
+	return ""
 }
 
 func describe(in mandate.Intent) string {

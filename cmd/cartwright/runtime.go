@@ -13,6 +13,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/assemble"
+	"github.com/cartwright-agent/cartwright/agent/mandate"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
 	"github.com/cartwright-agent/cartwright/evals"
 	"github.com/cartwright-agent/cartwright/memory"
@@ -125,16 +126,16 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, path)
+	dir, err := keysDir(f.keys, path, s.getenv)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openState(ctx, path, dir)
 	if err != nil {
 		return nil, err
 	}
 	rt.db = db
 	rt.closers = append(rt.closers, func() { db.Close() })
-	dir, err := keysDir(f.keys, path, s.getenv)
-	if err != nil {
-		return nil, err
-	}
 
 	var ms []assemble.Merchant
 	var paynetURL string
@@ -198,6 +199,50 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 	rt.asm, rt.agent, rt.cfg, rt.wallet, rt.auth, rt.currency = a, a.Agent, a.Config, a.Wallet, a.Authority, a.Currency
 	ok = true
 	return rt, nil
+}
+
+// openState opens the state database. Where the key directory already
+// holds the agent's key, an installation exists: a missing or empty
+// database file, or one without Cartwright's tables, is then an error naming
+// the file, never a silent fresh start (a new wallet and an empty audit log
+// would hide the loss). A corrupt SQLite file is refused by store.Open.
+func openState(ctx context.Context, path, keysDir string) (*store.DB, error) {
+	existing := keysDir != "" && mandate.KeyExists(keysDir, mandate.RoleAgent)
+	sqlite := !strings.HasPrefix(path, "postgres://") && !strings.HasPrefix(path, "postgresql://")
+	lost := func(what string) error {
+		return fmt.Errorf("state database %s %s, but %s holds the agent key of an existing installation: refusing to start afresh (restore %s from a backup; to really start over, move the keys directory away)",
+			path, what, keysDir, path)
+	}
+	if existing && sqlite {
+		st, err := os.Stat(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, lost("is missing")
+		case err != nil:
+			return nil, fmt.Errorf("state database %s: %w", path, err)
+		case st.Size() == 0:
+			return nil, lost("is empty (0 bytes)")
+		}
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if existing {
+		ok, err := db.HasState(ctx)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("state database %s: %w", db.DSN, err)
+		}
+		if !ok {
+			db.Close()
+			if !sqlite {
+				path = db.DSN
+			}
+			return nil, lost("holds no Cartwright state")
+		}
+	}
+	return db, nil
 }
 
 // openMemory opens the user's preference memory where the shop command

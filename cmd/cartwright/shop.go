@@ -106,17 +106,18 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 		return errorf(s, "%v", err)
 	}
 	defer rt.Close()
-	confirmGiven := false
-	fs.Visit(func(fl *flag.Flag) { confirmGiven = confirmGiven || fl.Name == "confirm-above" })
-	limits, err := f.limits(rt.currency, confirmGiven)
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	limits, err := f.limits(rt.currency, given)
 	if err != nil {
 		return usageError(s, fs, err)
 	}
-	explicit := false
-	fs.Visit(func(fl *flag.Flag) {
-		explicit = explicit || fl.Name == "max-total" || fl.Name == "confirm-above" || fl.Name == "confirm"
-	})
-	mandate, forRun, err := rt.sessionMandate(ctx, limits, explicit)
+	mandate, forRun, err := rt.sessionMandate(ctx, s, limits)
+	var re *assemble.RevokedError
+	if errors.As(err, &re) {
+		fmt.Fprintf(s.err, "cartwright shop: refused: %v\n", err)
+		return exitRefused
+	}
 	if err != nil {
 		return errorf(s, "mandate: %v", err)
 	}
@@ -146,31 +147,31 @@ func runShop(ctx context.Context, s *stdio, args []string) int {
 	return report(s, res, f.json)
 }
 
-// runLimits are mandate limits typed for one run.
-type runLimits struct {
-	maxTotal     skills.Money
-	confirmAbove *skills.Money
-	confirmAll   bool
-}
-
-func (f *shopFlags) limits(cur skills.Currency, confirmGiven bool) (runLimits, error) {
-	var l runLimits
+// limits reads the mandate flags of one run; given names the flags typed.
+// Only typed limits narrow a standing mandate; the defaults apply when
+// there is none.
+func (f *shopFlags) limits(cur skills.Currency, given map[string]bool) (assemble.RunLimits, error) {
+	var l assemble.RunLimits
 	v, err := skills.ParseMoney(f.maxTotal, cur)
 	if err != nil || v.Minor <= 0 {
 		return l, fmt.Errorf("--max-total %q: want a positive amount like 40.00", f.maxTotal)
 	}
-	l.maxTotal, l.confirmAll = v, f.confirmAll
+	l.DefaultMaxTotal, l.ConfirmAll = v, f.confirmAll
+	if given["max-total"] {
+		l.MaxTotal = &v
+	}
 	if f.confirmAbove != "" {
 		c, err := skills.ParseMoney(f.confirmAbove, cur)
 		if err != nil || c.Minor < 0 {
 			return l, fmt.Errorf("--confirm-above %q: want an amount like 30.00", f.confirmAbove)
 		}
-		l.confirmAbove = &c
+		l.DefaultConfirmAbove = &c
 		// The same rule as a mandate file: a threshold above the cap would
 		// never apply. (Only when given: the default threshold may exceed a
 		// small --max-total, which then simply caps.)
-		if confirmGiven {
-			if err := mandate.CheckLimits(l.maxTotal, nil, l.confirmAbove); err != nil {
+		if given["confirm-above"] {
+			l.ConfirmAbove = &c
+			if err := mandate.CheckLimits(v, nil, &c); err != nil {
 				return l, fmt.Errorf("--confirm-above %s: %v", f.confirmAbove, err)
 			}
 		}
@@ -181,22 +182,37 @@ func (f *shopFlags) limits(cur skills.Currency, confirmGiven bool) (runLimits, e
 // runMandateTTL is how long a mandate signed for one run stays valid.
 const runMandateTTL = time.Hour
 
-// sessionMandate is the mandate a run acts under: limits typed on the
-// command line (explicit), signed now with the user's key for this run;
-// else the user's active signed mandate (cartwright mandate create); else
-// the default limits, signed for this run. The policy refuses what it does
-// not allow and the payment network issues no token outside it.
-// forRun reports a mandate signed for this run alone (retired when the run
-// ends).
-func (rt *runtime) sessionMandate(ctx context.Context, l runLimits, explicit bool) (m *agent.Mandate, forRun bool, err error) {
+// sessionMandate is the mandate a run acts under. With the user's active
+// signed mandate (cartwright mandate create): that mandate, or — when
+// limits were typed on the command line — a mandate for this run that
+// narrows it (typed limits can lower its caps, never raise them or drop
+// its lists or budget). Without one: the typed limits or the defaults,
+// signed now for this run — unless the user revoked their mandate, which
+// means no spending (*assemble.RevokedError). The policy refuses what the
+// mandate does not allow and the payment network issues no token outside
+// it. forRun reports a mandate signed for this run alone (retired when the
+// run ends).
+func (rt *runtime) sessionMandate(ctx context.Context, s *stdio, l assemble.RunLimits) (m *agent.Mandate, forRun bool, err error) {
 	now := time.Now()
-	if !explicit {
-		m, err := rt.auth.SessionMandate(ctx, now)
-		if err != nil || m != nil {
-			return m, false, err
+	typed := l.MaxTotal != nil || l.ConfirmAbove != nil || l.ConfirmAll
+	active, err := rt.auth.Store.Active(ctx, rt.auth.UserID, now)
+	switch {
+	case errors.Is(err, mandate.ErrNotFound):
+		if err := rt.auth.NoSpending(ctx, now); err != nil {
+			return nil, false, err
 		}
+		m, _, err = rt.auth.SignRunMandate(ctx, l, nil, runMandateTTL, now)
+		return m, err == nil, err
+	case err != nil:
+		return nil, false, err
+	case !typed:
+		m, err := mandate.AgentMandate(active)
+		return m, false, err
 	}
-	m, err = rt.auth.SignRunMandate(ctx, l.maxTotal, l.confirmAbove, l.confirmAll, runMandateTTL, now)
+	m, notes, err := rt.auth.SignRunMandate(ctx, l, &active, runMandateTTL, now)
+	for _, n := range notes {
+		fmt.Fprintf(s.err, "cartwright: %s\n", n)
+	}
 	return m, err == nil, err
 }
 

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cartwright-agent/cartwright/skills/store"
 )
@@ -135,5 +136,167 @@ func TestTrustHostileTitleInertInEval(t *testing.T) {
 		if strings.Contains(string(html), bad) {
 			t.Errorf("report.html carries a raw %q", bad)
 		}
+	}
+}
+
+// TestTrustEmptyDatabaseIsAnError: an installation with keys whose state
+// database was emptied is not a fresh start.
+func TestTrustEmptyDatabaseIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	path := filepath.Join(dir, "cartwright", "state.db")
+	for _, suffix := range []string{"-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	code, out, e := shopOnce(t, dir)
+	if code == exitBought || !strings.Contains(e, path) {
+		t.Fatalf("an emptied state.db: exit %d (must fail naming %s)\n%s\n%s", code, path, out, e)
+	}
+	os.Remove(path)
+	code, _, e = runCmd(t, dir, runWallet, "show")
+	if code == 0 || !strings.Contains(e, path) {
+		t.Fatalf("a missing state.db: exit %d\n%s", code, e)
+	}
+}
+
+// TestTrustCorruptPageDetectedBeforePaying: a damaged page of state.db is
+// an error naming the file before any step of a purchase.
+func TestTrustCorruptPageDetectedBeforePaying(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	path := filepath.Join(dir, "cartwright", "state.db")
+	db := stateDB(t, dir)
+	db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	db.Close()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	junk := make([]byte, 4096)
+	for i := range junk {
+		junk[i] = byte(i*7 + 3)
+	}
+	f.WriteAt(junk, st.Size()/2/4096*4096) // a page in the middle
+	f.Close()
+	code, out, e := shopOnce(t, dir)
+	if code == exitBought || !strings.Contains(e, path) || strings.Contains(out, "Receipt") {
+		t.Fatalf("a corrupt state.db: exit %d\n%s\n%s", code, out, e)
+	}
+}
+
+// TestTrustFlagsOnlyNarrowMandate: --max-total cannot raise the active
+// mandate's cap, nor drop its merchant list or its daily budget.
+func TestTrustFlagsOnlyNarrowMandate(t *testing.T) {
+	dir := t.TempDir()
+	createMandate(t, dir, "user: demo\ncurrency: CNY\nmax_total: \"40.00\"\nbudget: {amount: \"50.00\", period: day}\nmerchants: [leafandbean]\nexpires_in: 7d\n")
+	for i := 0; i < 2; i++ {
+		code, out, e := shopOnce(t, dir, "--max-total", "500")
+		if code != exitBought && code != exitRefused {
+			t.Fatalf("run %d: exit %d\n%s\n%s", i, code, out, e)
+		}
+	}
+	var total int64
+	for _, o := range listOrdersJSON(t, dir) {
+		if o.Order.Merchant != "leafandbean" {
+			t.Errorf("bought at %s outside the mandate's merchants", o.Order.Merchant)
+		}
+		if o.Order.Total.Minor > 4000 {
+			t.Errorf("order %s of %s above the mandate's ¥40.00", o.Order.ID, o.Order.Total)
+		}
+		total += o.Order.Total.Minor
+	}
+	if total > 5000 {
+		t.Errorf("spent %d minor units in a day against a ¥50.00 day budget", total)
+	}
+
+	dir2 := t.TempDir()
+	createMandate(t, dir2, "user: demo\ncurrency: CNY\nmax_total: \"20.00\"\nexpires_in: 7d\n")
+	code, out, e := shopOnce(t, dir2, "--max-total", "500")
+	if code != exitRefused {
+		t.Fatalf("--max-total 500 over a ¥20 mandate: exit %d, want %d\n%s\n%s", code, exitRefused, out, e)
+	}
+	if os := listOrdersJSON(t, dir2); len(os) != 0 {
+		t.Fatalf("paid %s above the mandate's ¥20.00", os[0].Order.Total)
+	}
+}
+
+// TestTrustRevokedMandateMeansNoSpending: after the only mandate is
+// revoked, shop refuses (exit 4) instead of falling back to defaults.
+func TestTrustRevokedMandateMeansNoSpending(t *testing.T) {
+	dir := t.TempDir()
+	id := createMandate(t, dir, "user: demo\ncurrency: CNY\nmax_total: \"40.00\"\nexpires_in: 7d\n")
+	if code, _, e := runCmd(t, dir, runMandate, "revoke", id); code != 0 {
+		t.Fatal(e)
+	}
+	code, out, e := shopOnce(t, dir)
+	if code != exitRefused || !strings.Contains(out+e, "revoked") {
+		t.Fatalf("shop after revoke: exit %d, want %d naming the revocation\n%s\n%s", code, exitRefused, out, e)
+	}
+	if os := listOrdersJSON(t, dir); len(os) != 0 {
+		t.Fatalf("paid %s after the mandate was revoked", os[0].Order.Total)
+	}
+}
+
+// TestTrustBudgetCountsFromMandateStart: spending before a mandate existed
+// does not count against its new weekly budget.
+func TestTrustBudgetCountsFromMandateStart(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("first shop: %d\n%s\n%s", code, out, e)
+	}
+	// A mandate's start is signed to the second: spending in an earlier
+	// second is before it.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 10*time.Millisecond)))
+	createMandate(t, dir, "user: demo\ncurrency: CNY\nmax_total: \"40.00\"\nbudget: {amount: \"50.00\", period: week}\nexpires_in: 7d\n")
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("the first purchase under a new ¥50/week mandate: exit %d\n%s\n%s", code, out, e)
+	}
+}
+
+// TestTrustRunMandatesNotListed: the mandates a run signs for itself are
+// not listed beside the user's own.
+func TestTrustRunMandatesNotListed(t *testing.T) {
+	dir := t.TempDir()
+	shopOnce(t, dir, "--max-total", "45")
+	_, out, _ := runCmd(t, dir, runMandate, "list")
+	if strings.Contains(out, "im_") {
+		t.Fatalf("mandate list shows one-run mandates:\n%s", out)
+	}
+}
+
+// TestTrustMinimalMandateFile: a file with only a cap works, and the output
+// names the defaults it filled in; an unknown field names file:line:col and
+// the allowed fields.
+func TestTrustMinimalMandateFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "m.yaml")
+	os.WriteFile(p, []byte("max_total: \"40.00\"\n"), 0o600)
+	code, out, e := runCmd(t, dir, runMandate, "create", p)
+	if code != 0 || !strings.Contains(out, "default") {
+		t.Fatalf("minimal mandate: %d\n%s\n%s", code, out, e)
+	}
+	os.WriteFile(p, []byte("max_total: \"40.00\"\nmax_totl: 3\n"), 0o600)
+	code, _, e = runCmd(t, dir, runMandate, "create", p)
+	if code == 0 || !strings.Contains(e, p+":2:1") || !strings.Contains(e, "max_total") || !strings.Contains(e, "expires_in") {
+		t.Fatalf("unknown field: %d %s", code, e)
+	}
+}
+
+// TestTrustMandateBlockedExits4: a purchase only the mandate blocks (its
+// merchant list has no seller of the item) is a refusal, not "nothing found".
+func TestTrustMandateBlockedExits4(t *testing.T) {
+	dir := t.TempDir()
+	createMandate(t, dir, "user: demo\ncurrency: CNY\nmax_total: \"40.00\"\nmerchants: [gadgetbay]\nexpires_in: 7d\n")
+	code, out, e := shopOnce(t, dir)
+	if code != exitRefused {
+		t.Fatalf("mandate-blocked purchase: exit %d, want %d\n%s\n%s", code, exitRefused, out, e)
 	}
 }

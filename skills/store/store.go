@@ -81,6 +81,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	// A damaged file is found here, before any component reads it and long
+	// before any payment step: a corrupt page is an error naming the file.
+	if err := quickCheck(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %s is corrupt (restore it from a backup): %w", path, err)
+	}
 	return &DB{DB: db, Dialect: SQLite, DSN: path}, nil
 }
 
@@ -128,6 +134,56 @@ func privateFile(path string) error {
 		}
 	}
 	return nil
+}
+
+// quickCheck runs SQLite's quick_check (every page, b-tree and record
+// format; O(size) without the index cross-check of integrity_check).
+func quickCheck(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `PRAGMA quick_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		if s != "ok" {
+			problems = append(problems, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		if len(problems) > 3 {
+			problems = append(problems[:3], fmt.Sprintf("… %d more", len(problems)-3))
+		}
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// HasState reports whether db holds Cartwright state: any component's
+// migrations applied. A caller that knows an installation exists (its keys
+// do) treats false as a lost database, not a new one.
+func (db *DB) HasState(ctx context.Context) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+	if err != nil {
+		var exists int
+		q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+		if db.Dialect == Postgres {
+			q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'`
+		}
+		if err2 := db.QueryRowContext(ctx, q).Scan(&exists); err2 == nil && exists == 0 {
+			return false, nil
+		}
+		return false, err
+	}
+	return n > 0, nil
 }
 
 // redact removes a password from a URL so it can be logged.
