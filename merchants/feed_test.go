@@ -200,6 +200,9 @@ func TestFeedMapping(t *testing.T) {
 	if a := tee.Variants[2].Availability; *a.Available || a.Status != acp.AvailabilityOutOfStock {
 		t.Errorf("TEE-BLU-S (stock 0): %+v", a)
 	}
+	if lp := tee.Variants[3].ListPrice; lp == nil || *lp != (acp.FeedPrice{Amount: 1999, Currency: "USD"}) || v.ListPrice != nil {
+		t.Errorf("list prices: %+v (red: %+v)", lp, v.ListPrice)
+	}
 	if tee.Variants[3].Availability.Status != acp.AvailabilityInStock {
 		t.Errorf("TEE-BLU-M: %+v", tee.Variants[3].Availability)
 	}
@@ -523,6 +526,7 @@ func TestStaleFeedLoad(t *testing.T) {
 		{"      stale_feed: {sku: A, price: \"-1\"}\n", `w.yaml:7:35: merchants[0].faults.stale_feed.price: must not be negative`},
 		{"      stale_feed: {sku: A, stock: 3}\n", `w.yaml:7:28: merchants[0].faults.stale_feed.stock: unknown field`},
 		{"      stale_feed: [{sku: A, price: 1}, {sku: A, in_stock: false}]\n", `w.yaml:7:46: merchants[0].faults.stale_feed[1].sku: sku "A" is already stale`},
+		{"      stale_feed: {sku: A, price: 1}\n  - id: n\n    products: [{sku: B, title: B, price: \"2.00\", list_price: \"1.50\"}]\n", `w.yaml:9:62: merchants[1].products[0].list_price: 1.50 is below the price 2.00`},
 		{"      stale_feed: []\n", `w.yaml:7:19: merchants[0].faults.stale_feed: must name at least one sku`},
 	} {
 		_, err := LoadWorldBytes("w.yaml", []byte(base+c.yaml))

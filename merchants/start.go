@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/merchants/demo"
+	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/merchants/x402"
+	"github.com/cartwright-agent/cartwright/skills/acp"
 )
 
 // DemoWorld parses the built-in demo world.
@@ -218,8 +220,15 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 					Description: "catalog search at " + m.Name, MimeType: "application/json", Facilitator: fac, Next: api})
 			}
 		} else {
-			// No API: the storefront, and the catalog's product feed.
-			mux.Handle("/", FeedHandler(e))
+			// No API: the storefront, and the catalog's product feed. Only
+			// the feed routes go through the feed handler (and its faults):
+			// a browser's stray requests (favicon) draw no fault.
+			feed := FeedHandler(e)
+			mux.Handle("/feeds", feed)
+			mux.Handle("/feeds/", feed)
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", m.ID+" has no API besides its product feed (/feeds/"+FeedID(m.ID)+"); it sells through its web storefront at /shop/", "")
+			})
 		}
 		if rm.URL, err = r.serve(mux, log, opts); err != nil {
 			r.Close()
