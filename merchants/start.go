@@ -43,6 +43,9 @@ type Options struct {
 	// 30 s): a client that declares a body and never sends it is cut off.
 	// IdleTimeout bounds an idle keep-alive connection (default 60 s).
 	ReadTimeout, IdleTimeout time.Duration
+	// Wrap, when set, wraps every server's handler (merchants, payment
+	// network, facilitator): benchmarks time what the world spends.
+	Wrap func(http.Handler) http.Handler
 }
 
 // Server limits every HTTP server of the world applies.
@@ -139,6 +142,9 @@ func (r *Running) serve(h http.Handler, log *slog.Logger, opts Options) (string,
 	}
 	if idle <= 0 {
 		idle = defaultIdleTimeout
+	}
+	if opts.Wrap != nil {
+		h = opts.Wrap(h)
 	}
 	s := &http.Server{Handler: http.MaxBytesHandler(h, MaxRequestBody), ReadHeaderTimeout: min(10*time.Second, read), ReadTimeout: read,
 		WriteTimeout: writeTimeout, IdleTimeout: idle, MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,7 +171,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		}
 		sum := sha256.Sum256(def)
 		cfg.InfoScope = "world:" + hex.EncodeToString(sum[:])
-		opts := merchants.Options{Logger: log}
+		opts := merchants.Options{Logger: log, Wrap: benchWrap}
 		if w.HasWeb() { // web-only merchants sell through HTML storefronts
 			opts.Mount = storefront.Mount(nil, log)
 		}
@@ -254,6 +255,9 @@ func openState(ctx context.Context, path, keysDir string) (*store.DB, error) {
 	}
 	return db, nil
 }
+
+// benchWrap, set only by benchmarks, wraps the in-process world's servers.
+var benchWrap func(http.Handler) http.Handler
 
 // openMemory opens the user's preference memory where the shop command
 // keeps it, so memory commands and shopping see the same entries.
