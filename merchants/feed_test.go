@@ -568,3 +568,32 @@ func usdToken(t *testing.T, h *harness, merchant, session string) string {
 	}
 	return resp.ID
 }
+
+// Concurrent upserts and reads of one feed lose nothing (run with -race).
+func TestFeedConcurrentUpserts(t *testing.T) {
+	h := start(t, loadVariants(t), Options{InProcessPayments: true})
+	e := h.r.Engine("threads")
+	meta := e.CreateFeed("")
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				id := fmt.Sprintf("prod_%d_%d", g, i)
+				body := fmt.Sprintf(`{"products":[{"id":%q,"variants":[{"id":"%s-v","title":"v"}]}]}`, id, id)
+				if r := h.send("PATCH", "threads", "/feeds/"+meta.ID+"/products", "", body); r.status != 200 {
+					t.Errorf("upsert %s: %d %s", id, r.status, r.body)
+				}
+				if _, ok := e.FeedProductSet(FeedID("threads")); !ok {
+					t.Error("catalog feed vanished")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	ps, _ := e.FeedProductSet(meta.ID)
+	if len(ps) != 80 {
+		t.Errorf("%d products after 80 distinct upserts", len(ps))
+	}
+}
