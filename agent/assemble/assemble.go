@@ -41,8 +41,8 @@ import (
 	"github.com/cartwright-agent/cartwright/skills/acpclient"
 	"github.com/cartwright-agent/cartwright/skills/browser"
 	"github.com/cartwright-agent/cartwright/skills/pay"
-	"github.com/cartwright-agent/cartwright/skills/witness"
 	"github.com/cartwright-agent/cartwright/skills/store"
+	"github.com/cartwright-agent/cartwright/skills/witness"
 )
 
 // Merchant interfaces.

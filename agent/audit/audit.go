@@ -17,8 +17,6 @@ package audit
 
 import (
 	"context"
-	"log/slog"
-	"sync"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"database/sql"
@@ -27,9 +25,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"

@@ -166,14 +166,14 @@ func New(cfg Config) *Network {
 	return &Network{
 		witnessKey: wk,
 		witnessed:  map[string]witness.Request{},
-		verifier:  cfg.Verifier,
-		now:       now,
-		tokens:    map[string]*token{},
-		captures:  map[string]*Capture{},
-		capByKey:  map[string]string{},
-		refunds:   map[string]*RefundRecord{},
-		refByKey:  map[string]string{},
-		delegated: map[string]acp.DelegatePaymentResponse{},
+		verifier:   cfg.Verifier,
+		now:        now,
+		tokens:     map[string]*token{},
+		captures:   map[string]*Capture{},
+		capByKey:   map[string]string{},
+		refunds:    map[string]*RefundRecord{},
+		refByKey:   map[string]string{},
+		delegated:  map[string]acp.DelegatePaymentResponse{},
 	}
 }
 
