@@ -333,7 +333,7 @@ const drillTemplate = `{{define "drill"}}{{$r := .R}}<article class="drill {{$r.
 {{with .Intent.Notes}}<ul class="plain">{{range .}}<li>note: {{.Text}}{{with .Source}} <span class="meta">(memory {{.}})</span>{{end}}</li>{{end}}</ul>{{end}}
 
 {{with offers $r}}<h3>Offers considered</h3>
-{{range .}}<div class="offers"><b>item [{{.Item}}]{{with .Query}} “{{.}}”{{end}}</b>: {{len .Accepted}} accepted, {{len .Rejected}} rejected
+{{range .}}<div class="offers"><b>item [{{.Item}}]{{with .Query}} “{{.}}”{{end}}</b>: {{len .Accepted}} accepted, {{len .Rejected}} rejected listed
 {{with .Accepted}}<table><tr><th>rank</th><th>offer</th><th>price</th><th>why</th></tr>{{range .}}<tr><td class="n">{{.Rank}}</td><td>{{.Product.Title}} <span class="meta">{{.Product.SKU}} at {{.Product.Merchant}}{{with attrs .Product.Attributes}} · {{.}}{{end}}</span></td><td class="n">{{.Product.Price}}</td><td>{{.Why}}{{with .Source}} <span class="meta">(memory {{.}})</span>{{end}}</td></tr>{{end}}</table>{{end}}
 {{with .Rejected}}<details><summary>the rejected ones, with reasons</summary><table><tr><th>offer</th><th>price</th><th>rejected because</th></tr>{{range .}}<tr><td>{{.Product.Title}} <span class="meta">{{.Product.SKU}} at {{.Product.Merchant}}{{with attrs .Product.Attributes}} · {{.}}{{end}}</span></td><td class="n">{{.Product.Price}}</td><td>{{.Reason}}</td></tr>{{end}}</table></details>{{end}}
 </div>{{end}}{{if $d.RejectedOmitted}}<p class="meta">{{$d.RejectedOmitted}} more rejected offers left out of this report (cartwright eval --explain {{$r.Scenario}} lists them all)</p>{{end}}{{end}}
@@ -343,6 +343,11 @@ const drillTemplate = `{{define "drill"}}{{$r := .R}}<article class="drill {{$r.
 <ul class="plain">{{range .Basket.Merchants}}<li>{{.Merchant}}: subtotal {{.Subtotal}}{{if hasMoney .Discount}} − {{.Discount}}{{with .Coupon}} ({{.}}){{end}}{{end}} + shipping {{.Shipping}} = <b>{{.Total}}</b></li>{{end}}
 <li>basket total <b>{{.Basket.Total}}</b>; the per-item cheapest choice would cost {{.Basket.Baseline}}</li></ul>{{else}}<p class="meta">no basket was chosen</p>{{end}}
 {{with .Explanation}}<ol class="expl">{{range .}}<li>{{.}}</li>{{end}}</ol>{{end}}
+
+<h3>Requirement check</h3>
+{{range .Checks}}<div class="check"><span class="badge {{.Outcome}}">{{.Outcome}}</span> item [{{.Item}}] <b>{{.Title}}</b> <span class="meta">{{.SKU}} at {{.Merchant}}</span>
+{{with .Requirements}}<table><tr><th>the person's words</th><th>requirement</th><th>read from</th><th>the product shows</th></tr>{{range .}}<tr class="st-{{.Status}}"><td>“{{.Text}}”</td><td>{{.Kind}}{{if .Key}}: {{.Key}}{{if .Value}} = {{.Value}}{{end}}{{else if .Value}}: {{.Value}}{{end}}</td><td class="meta">{{.From}}</td><td><b>{{.Status}}</b>{{with .Where}} in {{.}}{{end}}{{with .Got}}: {{.}}{{end}}</td></tr>{{end}}</table>{{else}}<p class="meta">no stated requirement to check</p>{{end}}</div>
+{{else}}<p class="meta">no requirement check was recorded (nothing reached the policy)</p>{{end}}
 
 <h3>Policy decision</h3>
 <p><b>{{or .Decision.Action "none (the run stopped before paying)"}}</b></p>
@@ -378,6 +383,8 @@ blockquote.req{margin:.3em 0;padding:.4em .8em;border-left:4px solid #3b73b9;bac
 tr.bad td{background:#fde8e8}tr.okc td{background:#eef7f0}.rule{color:#a93226}.miss{color:#a93226;font-size:.9em}
 ul.plain{list-style:none;padding-left:0;margin:.3em 0}.item{margin:.5em 0}
 table.acct td{padding:2px 8px}.hard{color:#a93226;font-size:.85em}tr.role-filler td{color:#999}tr.role-unknown td{background:#fff6e0}
+.badge.pass{background:#3a9d5d}.badge.confirm{background:#d68910}.badge.refuse{background:#c0392b}.check{margin:.4em 0}
+tr.st-conflict td{background:#fde8e8}tr.st-unverified td,tr.st-description_only td{background:#fff6e0}
 .warn{color:#a93226}details summary{cursor:pointer;color:#3b73b9}
 tr.harness td{color:#777}tr.total td{font-weight:bold;border-top:2px solid #ccc}
 ol.expl{margin:.3em 0;padding-left:1.5em;color:#333}

@@ -122,7 +122,7 @@ func TestReportInChromium(t *testing.T) {
 
 	// The wrong purchase, opened by a bare scenario id: bought beside
 	// expected, and the rule.
-	drill("wrong-milk", "wrong-milk/1", "Get me two large oat milk lattes", "Bought beside expected")
+	drill("wrong-milk", "wrong-milk/1", "Get me two large oat milk lattes", "Bought beside expected", "Requirement check", "Policy decision")
 	bvse, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`article[id="run=wrong-milk/1"] .bvse`)))
 	if err != nil {
 		t.Fatal(err)

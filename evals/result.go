@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/check"
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
 )
@@ -121,6 +122,9 @@ type RunDetail struct {
 	Clarification agent.Clarification `json:"clarification"`
 	// Refunds are the refunds the runtime made.
 	Refunds []skills.Refund `json:"refunds,omitempty"`
+	// Checks are the requirement check's verdicts: per chosen line, every
+	// stated requirement and where the product evidences it, or why not.
+	Checks []check.Verdict `json:"checks,omitempty"`
 }
 
 // Summary aggregates runs (overall or for one tag).

@@ -276,7 +276,7 @@ func RunOne(ctx context.Context, s *Scenario, trial int, opts Options) (r Run) {
 		if opts.Detail {
 			r.Detail = &RunDetail{Intent: res.Intent, Considered: res.Considered, Basket: res.Basket, Decision: res.Decision,
 				Orders: res.Orders, Explanation: res.Explanation, Errors: res.Errors, Steps: res.Steps, Calls: res.Calls,
-				Confirmation: res.Confirmation, Clarification: res.Clarification, Refunds: res.Refunds}
+				Confirmation: res.Confirmation, Clarification: res.Clarification, Refunds: res.Refunds, Checks: res.Checks}
 		}
 	}
 	var gradeErr error

@@ -189,6 +189,10 @@ type Engine struct {
 	orders   map[string]*orderRec
 	seq      int
 	epoch    string
+	// catalogAt is when the catalog (price or stock) last changed: the
+	// catalog feed's updated_at.
+	catalogAt time.Time
+	feeds     *feedStore
 }
 
 // NewEngine builds a merchant's engine from its world description. The
@@ -238,6 +242,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 			}
 		}
 	}
+	e.catalogAt = e.now().UTC().Truncate(time.Second)
+	e.feeds = newFeedStore(m.ID, e.catalogAt)
 	for _, p := range m.Products {
 		cp := p
 		cp.Merchant = m.ID
@@ -651,6 +657,7 @@ func (e *Engine) Complete(ctx context.Context, id string, pay Payment) (*Session
 	for _, l := range s.Lines {
 		if !l.AddOn {
 			e.products[l.SKU].Stock -= l.Quantity
+			e.catalogAt = now
 		}
 		o.order.Lines = append(o.order.Lines, skills.QuoteLine{ID: l.ID, SKU: l.SKU, Title: l.Title, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Total: l.Total(), AddOn: l.AddOn})
 	}
@@ -692,11 +699,13 @@ func (e *Engine) checkoutFaults(s *session) {
 	if pc := e.faults.PriceChange; pc != nil && !s.priceFired && hasSKU(s.Lines, pc.SKU) {
 		s.priceFired = true
 		e.products[pc.SKU].Price = pc.Price
+		e.catalogAt = e.now()
 	}
 	for _, sku := range e.faults.OutOfStockAtCheckout {
 		if !e.oosFired[sku] && hasSKU(s.Lines, sku) {
 			e.oosFired[sku] = true
 			e.products[sku].Stock = 0
+			e.catalogAt = e.now()
 		}
 	}
 }
@@ -842,6 +851,7 @@ func (e *Engine) CancelOrder(ctx context.Context, id, key string) (skills.Order,
 	for _, l := range o.order.Lines {
 		if !l.AddOn {
 			e.products[l.SKU].Stock += l.Quantity
+			e.catalogAt = e.now()
 		}
 	}
 	o.order.Status = OrderCanceled

@@ -310,7 +310,7 @@ func (d *decoder) product(n *yaml.Node, path string) skills.Product {
 }
 
 func (d *decoder) faults(n *yaml.Node, path string, skus map[string]bool) Faults {
-	f, _ := d.Fields(n, path, "latency_ms", "error_rate", "price_change", "out_of_stock_at_checkout", "injection", "preselected_addons")
+	f, _ := d.Fields(n, path, "latency_ms", "error_rate", "price_change", "out_of_stock_at_checkout", "injection", "preselected_addons", "stale_feed")
 	var fl Faults
 	knownSKU := func(v *yaml.Node, p string) string {
 		s := d.str(v, p)
@@ -395,5 +395,54 @@ func (d *decoder) faults(n *yaml.Node, path string, skus map[string]bool) Faults
 			fl.PreselectedAddons = append(fl.PreselectedAddons, a)
 		}
 	}
+	if v, ok := f["stale_feed"]; ok {
+		fl.StaleFeed = d.staleFeed(v, path+".stale_feed", knownSKU)
+	}
 	return fl
+}
+
+// staleFeed parses the stale_feed fault: one entry {sku, price, in_stock}
+// or a list of them; each needs price or in_stock, a SKU appears once.
+func (d *decoder) staleFeed(n *yaml.Node, path string, knownSKU func(*yaml.Node, string) string) []StaleFeed {
+	entries := []*yaml.Node{n}
+	paths := []string{path}
+	if r := yamlfield.Resolve(n); r != nil && r.Kind == yaml.SequenceNode {
+		entries, paths = nil, nil
+		for i, x := range d.Seq(n, path) {
+			entries = append(entries, x)
+			paths = append(paths, fmt.Sprintf("%s[%d]", path, i))
+		}
+		if len(entries) == 0 {
+			d.Fail(n, path, "must name at least one sku")
+		}
+	}
+	var out []StaleFeed
+	seen := map[string]bool{}
+	for i, x := range entries {
+		p := paths[i]
+		sf, _ := d.Fields(x, p, "sku", "price", "in_stock")
+		var s StaleFeed
+		if y, ok := sf["sku"]; ok {
+			s.SKU = knownSKU(y, p+".sku")
+			if seen[s.SKU] {
+				d.Fail(y, p+".sku", "sku %q is already stale in this feed", s.SKU)
+			}
+			seen[s.SKU] = true
+		} else {
+			d.Fail(x, p+".sku", "required")
+		}
+		if y, ok := sf["price"]; ok {
+			m := d.nonNegMoney(y, p+".price")
+			s.Price = &m
+		}
+		if y, ok := sf["in_stock"]; ok {
+			b, _ := d.Bool(y, p+".in_stock")
+			s.InStock = &b
+		}
+		if s.Price == nil && s.InStock == nil {
+			d.Fail(x, p, "needs price or in_stock (what the stale feed shows)")
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -14,10 +14,8 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/merchants/demo"
-	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/merchants/x402"
-	"github.com/cartwright-agent/cartwright/skills/acp"
 )
 
 // DemoWorld parses the built-in demo world.
@@ -225,9 +223,8 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 					Description: "catalog search at " + m.Name, MimeType: "application/json", Facilitator: fac, Next: api})
 			}
 		} else {
-			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-				httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", m.ID+" has no API; it sells through its web storefront at /shop/", "")
-			})
+			// No API: the storefront, and the catalog's product feed.
+			mux.Handle("/", FeedHandler(e))
 		}
 		if rm.URL, err = r.serve(mux, log, opts); err != nil {
 			r.Close()

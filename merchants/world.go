@@ -50,6 +50,17 @@ type Faults struct {
 	OutOfStockAtCheckout []string
 	Injection            *Injection
 	PreselectedAddons    []Addon
+	// StaleFeed makes the merchant's product feed show an older price or
+	// availability for a SKU than checkout charges and honours.
+	StaleFeed []StaleFeed
+}
+
+// StaleFeed is what the feed shows for SKU: Price and/or InStock (nil:
+// the real value). Checkout is never affected.
+type StaleFeed struct {
+	SKU     string
+	Price   *skills.Money
+	InStock *bool
 }
 
 // PriceChange: at completion the SKU's price becomes Price.

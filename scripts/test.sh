@@ -119,7 +119,7 @@ if ((${#trap_dirs[@]} > 0)); then
 fi
 
 # The generated suite (evals/gen): 500 cases from a fixed seed — worlds in
-# 16 domain families (real words that collide across catalogs, and invented
+# 17 domain families (real words that collide across catalogs, and invented
 # nonsense vocabularies), near-miss traps cheaper than the right product,
 # requests in 19 phrasing patterns, eight currencies. REPORT-ONLY for now,
 # like the trap suites above: the numbers are printed, a generator error

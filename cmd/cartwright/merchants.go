@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/cartwright-agent/cartwright/merchants"
 	"github.com/cartwright-agent/cartwright/merchants/storefront"
 )
 
 var merchantsCommand = command{
-	Summary: "run the mock merchant world (merchants serve)",
+	Summary: "run the mock merchant world (merchants serve) or write its product feeds (merchants feed)",
 	Run:     runMerchants,
 }
 
@@ -20,7 +21,7 @@ func runMerchants(ctx context.Context, s *stdio, args []string) int {
 		if len(args) == 0 {
 			w = s.err
 		}
-		fmt.Fprintf(w, "Usage:\n  cartwright merchants serve [--world FILE]\n\nSubcommands:\n  serve   start the world's merchants and payment network on loopback until interrupted\n")
+		fmt.Fprintf(w, "Usage:\n  cartwright merchants serve [--world FILE]\n  cartwright merchants feed [--world FILE] --out DIR\n\nSubcommands:\n  serve   start the world's merchants and payment network on loopback until interrupted\n  feed    write every merchant's catalog as an ACP product feed (metadata.json + products.jsonl)\n")
 		if len(args) == 0 {
 			return exitUsage
 		}
@@ -46,7 +47,40 @@ func runMerchants(ctx context.Context, s *stdio, args []string) int {
 			return errorf(s, "%v", err)
 		}
 		return exitBought
+	case "feed":
+		var world, out string
+		fs := newFlags("merchants feed", "merchants feed [--world FILE] --out DIR",
+			"Writes every merchant's catalog (the built-in demo world by default) as an ACP\nproduct feed in file form: DIR/<merchant>/metadata.json (FeedMetadata) and\nDIR/<merchant>/products.jsonl (one Product per line, variants grouped). The\nsame feeds are served live by `merchants serve` at GET /feeds/feed_<merchant>/products.", helpOut(s, args[1:]))
+		fs.StringVar(&world, "world", "", "world file (the `world:` block of the scenario format at top level)")
+		fs.StringVar(&out, "out", "", "output directory (created if missing)")
+		pos, err := parseArgs(fs, args[1:])
+		if err != nil {
+			return usageError(s, fs, err)
+		}
+		if len(pos) > 0 {
+			return usageError(s, fs, fmt.Errorf("unexpected argument %q", pos[0]))
+		}
+		if out == "" {
+			return usageError(s, fs, fmt.Errorf("--out DIR is required"))
+		}
+		var w *merchants.World
+		if world == "" {
+			w, err = merchants.DemoWorld()
+		} else {
+			w, err = merchants.LoadWorldFile(world)
+		}
+		if err != nil {
+			return errorf(s, "%v", err)
+		}
+		dirs, err := merchants.WriteWorldFeeds(out, w, time.Now())
+		if err != nil {
+			return errorf(s, "%v", err)
+		}
+		for _, d := range dirs {
+			fmt.Fprintln(s.out, d)
+		}
+		return exitBought
 	}
-	fmt.Fprintf(s.err, "cartwright merchants: unknown subcommand %q (want serve)\n", args[0])
+	fmt.Fprintf(s.err, "cartwright merchants: unknown subcommand %q (want serve or feed)\n", args[0])
 	return exitUsage
 }

@@ -203,6 +203,9 @@ func TestExpectationsHold(t *testing.T) {
 				t.Errorf("%s: unknown trap kind %q", s.ID, tr.Kind)
 			}
 		}
+		if strings.HasPrefix(c.Pattern, "multi-") && len(c.Stated) < 2 {
+			t.Errorf("%s: a list pattern with %d item(s): %q", s.ID, len(c.Stated), s.Request)
+		}
 		// Slots lie between phrases of the request, in order.
 		prev := 0
 		for _, at := range c.Slots {

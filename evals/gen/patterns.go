@@ -44,7 +44,7 @@ var patterns = []pattern{
 		s := b.single(1+b.r.IntN(2), false)
 		last := s.stated[len(s.stated)-1]
 		b.say(b.opener(), b.np(s, s.stated[:len(s.stated)-1], true))
-		b.sayCounts(s)
+		b.sayCountsOf(s.stated[:len(s.stated)-1])
 		v := last.pre
 		b.say("," + " " + pick(b.r, []string{"has to be the " + v + " one", "it must be " + v, "make sure it's " + v,
 			"needs to be " + v, "only " + v + " please", "the " + v + " kind"}))
@@ -286,15 +286,13 @@ var patterns = []pattern{
 				pres = append(pres, q.pre)
 			}
 		}
-		mod := strings.Join(pres, " ")
-		noun := s.fam.Plural
+		thing := strings.Join(pres, " ") + " " + s.fam.Plural
 		if s.fam.Mass {
-			noun = plural(s.fam.Unit) + " of " + s.fam.Noun
+			thing = plural(s.fam.Unit) + " of " + strings.Join(pres, " ") + " " + s.fam.Noun
 		}
-		forms := []string{numberWord(s.qty) + " " + mod + " " + noun, mod + " " + noun + " x" + fmt.Sprint(s.qty),
-			fmt.Sprint(s.qty) + "x " + mod + " " + noun}
+		forms := []string{numberWord(s.qty) + " " + thing, thing + " x" + fmt.Sprint(s.qty), fmt.Sprint(s.qty) + "x " + thing}
 		if s.qty == 2 {
-			forms = append(forms, "a couple of "+mod+" "+noun)
+			forms = append(forms, "a couple of "+thing)
 		}
 		b.say(b.opener(), strings.Join(strings.Fields(pick(b.r, forms)), " "))
 		b.sayCounts(s)
@@ -337,9 +335,9 @@ func (b *builder) multi(n int) []*segment {
 	pool := slices.DeleteFunc(slices.Clone(b.fams), func(f string) bool { return f == b.main.Name })
 	b.r.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
 	var segs []*segment
-	for i := range n {
+	for len(segs) < n {
 		f := b.main
-		if i > 0 {
+		if len(segs) > 0 {
 			if len(pool) == 0 {
 				break
 			}
@@ -442,8 +440,10 @@ func plural(w string) string {
 }
 
 // sayCounts adds the pack counts the noun phrase left out, after the noun.
-func (b *builder) sayCounts(s *segment) {
-	for _, q := range s.stated {
+func (b *builder) sayCounts(s *segment) { b.sayCountsOf(s.stated) }
+
+func (b *builder) sayCountsOf(qs []req) {
+	for _, q := range qs {
 		if q.kind == kCount {
 			b.say(", " + q.post)
 		}
@@ -454,7 +454,7 @@ func (b *builder) sayCounts(s *segment) {
 func (b *builder) sayPosts(qs []req) {
 	for i, q := range qs {
 		p := q.post
-		if i > 0 && !strings.HasPrefix(p, ",") {
+		if i > 0 && !strings.HasPrefix(p, ",") && !strings.HasPrefix(p, "(") {
 			p = pick(b.r, []string{"and ", ", ", ", and "}) + p
 		}
 		b.say(p)

@@ -80,6 +80,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, cfg Confi
 	if err == nil {
 		return ExitOK
 	}
+	if errors.Is(err, flag.ErrHelp) { // "memory reembed --help"
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	}
 	fmt.Fprintf(stderr, "cartwright memory %s: %v\n", cmd, err)
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -100,6 +104,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
 			return nil, usageError{err.Error()}
 		}
 		args = fs.Args()

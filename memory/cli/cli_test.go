@@ -146,3 +146,15 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("reembed without store: %d %q", code, errs)
 	}
 }
+
+// "--help" after a subcommand prints the usage and exits 0, like every
+// other cartwright command.
+func TestSubcommandHelpExitsZero(t *testing.T) {
+	cfg := setup(t)
+	for _, sub := range []string{"add", "list", "search", "forget", "reembed"} {
+		code, out, errs := run(cfg, sub, "--help")
+		if code != cli.ExitOK || !strings.Contains(out, "reembed") || errs != "" {
+			t.Errorf("memory %s --help: exit %d\nstdout:\n%s\nstderr:\n%s", sub, code, out, errs)
+		}
+	}
+}
