@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"github.com/cartwright-agent/cartwright/evals"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/merchants"
+	"github.com/cartwright-agent/cartwright/merchants/demo"
 	"github.com/cartwright-agent/cartwright/merchants/storefront"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/store"
@@ -156,14 +159,21 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		}
 	} else {
 		var w *merchants.World
+		var def []byte // the world's definition: what its merchant ids mean
 		if f.world != "" {
 			w, err = merchants.LoadWorldFile(f.world)
+			if err == nil {
+				def, err = os.ReadFile(f.world)
+			}
 		} else {
 			w, err = merchants.DemoWorld()
+			def = demo.WorldYAML
 		}
 		if err != nil {
 			return nil, err
 		}
+		sum := sha256.Sum256(def)
+		cfg.InfoScope = "world:" + hex.EncodeToString(sum[:])
 		// The in-process payment network's witness key persists beside the
 		// agent's keys, so its countersignatures from earlier runs verify
 		// against the same pinned key.
