@@ -114,7 +114,7 @@ func TestCLICompare(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("a regression: exit %d, want 1\n%s\n%s", code, out, errs)
 	}
-	for _, w := range []string{"REGRESSED  good  completed → failed", "REGRESSED  good  right → wrong", "2 regressed, 0 improved", "completion 50.0% → 0.0%"} {
+	for _, w := range []string{"REGRESSED  good  completed → failed", "REGRESSED  good  right → wrong", "1 scenario(s) regressed, 0 improved", "completion 50.0% → 0.0%"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("compare output lacks %q:\n%s", w, out)
 		}
@@ -132,7 +132,7 @@ func TestCLICompare(t *testing.T) {
 			t.Errorf("compare page lacks %q", w)
 		}
 	}
-	if code, out, _ := cli(t, "compare", a, a); code != 0 || !strings.Contains(out, "0 regressed, 0 improved") {
+	if code, out, _ := cli(t, "compare", a, a); code != 0 || !strings.Contains(out, "0 scenario(s) regressed, 0 improved") {
 		t.Errorf("A against itself: exit %d\n%s", code, out)
 	}
 	// improvements alone exit 0

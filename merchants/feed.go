@@ -32,8 +32,8 @@ import (
 // comes from stock (0: out_of_stock, 1–5: limited_stock, else in_stock).
 // Categories carry the catalog category (taxonomy "merchant") and the brand
 // (taxonomy "brand": the feed schema has no brand field); seller is the
-// merchant's name; condition is "new". The world has no pre-discount price,
-// so list_price is never set.
+// merchant's name; condition is "new"; list_price is the product's
+// optional list_price in the world (its pre-discount price).
 //
 // The stale_feed fault overrides a SKU's price and/or availability in the
 // feed (both forms) while checkout keeps the real ones.
@@ -102,6 +102,9 @@ func feedVariant(m *Merchant, cur skills.Currency, p skills.Product, differing m
 		Availability: availability(p.Stock),
 		Condition:    []string{"new"},
 		Seller:       &acp.FeedSeller{Name: m.Name},
+	}
+	if lp, ok := m.ListPrices[p.SKU]; ok {
+		v.ListPrice = &acp.FeedPrice{Amount: lp.Minor, Currency: string(cur)}
 	}
 	if ownDescription && p.Description != "" {
 		v.Description = &acp.FeedDescription{Plain: p.Description}

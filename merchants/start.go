@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/merchants/demo"
+	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/merchants/x402"
+	"github.com/cartwright-agent/cartwright/skills/acp"
 )
 
 // DemoWorld parses the built-in demo world.
@@ -46,6 +48,9 @@ type Options struct {
 	// one): kept across runs, countersignatures of earlier runs stay
 	// checkable against the same pinned key.
 	WitnessKey ed25519.PrivateKey
+	// Wrap, when set, wraps every server's handler (merchants, payment
+	// network, facilitator): benchmarks time what the world spends.
+	Wrap func(http.Handler) http.Handler
 }
 
 // Server limits every HTTP server of the world applies.
@@ -143,6 +148,9 @@ func (r *Running) serve(h http.Handler, log *slog.Logger, opts Options) (string,
 	if idle <= 0 {
 		idle = defaultIdleTimeout
 	}
+	if opts.Wrap != nil {
+		h = opts.Wrap(h)
+	}
 	s := &http.Server{Handler: http.MaxBytesHandler(h, MaxRequestBody), ReadHeaderTimeout: min(10*time.Second, read), ReadTimeout: read,
 		WriteTimeout: writeTimeout, IdleTimeout: idle, MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	r.servers = append(r.servers, s)
@@ -223,8 +231,15 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 					Description: "catalog search at " + m.Name, MimeType: "application/json", Facilitator: fac, Next: api})
 			}
 		} else {
-			// No API: the storefront, and the catalog's product feed.
-			mux.Handle("/", FeedHandler(e))
+			// No API: the storefront, and the catalog's product feed. Only
+			// the feed routes go through the feed handler (and its faults):
+			// a browser's stray requests (favicon) draw no fault.
+			feed := FeedHandler(e)
+			mux.Handle("/feeds", feed)
+			mux.Handle("/feeds/", feed)
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", m.ID+" has no API besides its product feed (/feeds/"+FeedID(m.ID)+"); it sells through its web storefront at /shop/", "")
+			})
 		}
 		if rm.URL, err = r.serve(mux, log, opts); err != nil {
 			r.Close()

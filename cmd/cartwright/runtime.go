@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,7 +182,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		if err != nil {
 			return nil, fmt.Errorf("payment network key: %w", err)
 		}
-		opts := merchants.Options{Logger: log, WitnessKey: nk}
+		opts := merchants.Options{Logger: log, WitnessKey: nk, Wrap: benchWrap}
 		if w.HasWeb() { // web-only merchants sell through HTML storefronts
 			opts.Mount = storefront.Mount(nil, log)
 		}
@@ -265,6 +266,9 @@ func openState(ctx context.Context, path, keysDir string) (*store.DB, error) {
 	}
 	return db, nil
 }
+
+// benchWrap, set only by benchmarks, wraps the in-process world's servers.
+var benchWrap func(http.Handler) http.Handler
 
 // openMemory opens the user's preference memory where the shop command
 // keeps it, so memory commands and shopping see the same entries.
