@@ -2,6 +2,7 @@ package merchants
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,10 @@ type Options struct {
 	// 30 s): a client that declares a body and never sends it is cut off.
 	// IdleTimeout bounds an idle keep-alive connection (default 60 s).
 	ReadTimeout, IdleTimeout time.Duration
+	// WitnessKey is the payment network's audit-witness key (nil: a fresh
+	// one): kept across runs, countersignatures of earlier runs stay
+	// checkable against the same pinned key.
+	WitnessKey ed25519.PrivateKey
 	// Wrap, when set, wraps every server's handler (merchants, payment
 	// network, facilitator): benchmarks time what the world spends.
 	Wrap func(http.Handler) http.Handler
@@ -169,7 +174,7 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	net := paynet.New(paynet.Config{Verifier: opts.Verifier, Now: opts.Now})
+	net := paynet.New(paynet.Config{Verifier: opts.Verifier, Now: opts.Now, WitnessKey: opts.WitnessKey})
 	r := &Running{World: w, Paynet: net}
 	var err error
 	if r.PaynetURL, err = r.serve(net.Handler(), log, opts); err != nil {

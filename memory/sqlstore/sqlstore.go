@@ -313,7 +313,9 @@ func (s *Store) Nearest(ctx context.Context, q memory.NearestQuery) ([]memory.Hi
 		return nil, err
 	}
 	top := &topK{k: q.K}
+	s.cache.mu.Lock() // own writes update a cached matrix in place
 	u.scan(q.Vector, q.Kinds, top)
+	s.cache.mu.Unlock()
 	hits := top.sorted()
 	if len(hits) == 0 {
 		return nil, nil
