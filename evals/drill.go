@@ -330,7 +330,7 @@ const drillTemplate = `{{define "drill"}}{{$r := .R}}<article class="drill {{$r.
 {{with .Caption}}<span class="cap">{{.}}</span>{{end}}
 <h2>{{$r.Scenario}}{{if gt $r.Trial 1}} <small>trial {{$r.Trial}}</small>{{end}}</h2>
 {{with $r.Title}}<p class="sub">{{.}}</p>{{end}}
-<p class="meta">{{$r.File}} · seed {{$r.Seed}} · planner <b>{{$r.PlannerLabel}}</b>{{if and $r.PlannerUsed (ne $r.PlannerUsed $r.Planner)}} (asked for {{$r.Planner}}){{end}}{{range $r.Tags}} · <span class="tag">{{.}}</span>{{end}} · <a href="{{runlink $r}}">link to this run</a> · <a href="#runs-h">back to the runs</a></p>
+<p class="meta">{{$r.File}} · seed {{$r.Seed}} · planner <b>{{$r.PlannerLabel}}</b>{{if and $r.PlannerUsed (ne $r.PlannerUsed $r.Planner)}} (asked for {{$r.Planner}}){{end}}{{range $r.Tags}} · <span class="tag">{{.}}</span>{{end}} <span class="dlinks"> · <a href="{{runlink $r}}">link to this run</a> · <a href="#runs-h">back to the runs</a></span></p>
 </header>
 <div class="why {{$r.Outcome}}"><b>Why:</b> {{short $r}}
 {{with findings $r}}<ul>{{range .}}<li><code>{{.Code}}</code> {{.Detail}}</li>{{end}}</ul>{{end}}</div>
@@ -420,7 +420,7 @@ const drillCSS = `
 .why{padding:.5em .8em;border-radius:6px;background:#eef7f0;margin:.6em 0}.why.wrong{background:#fde8e8}.why.failed{background:#fff6e0}.why.skipped{background:#f2f2f2}
 .why ul{margin:.3em 0 0;padding-left:1.3em}
 blockquote.req{margin:.3em 0;padding:.4em .8em;border-left:4px solid #3b73b9;background:#f4f7fc;font-size:1.1em}
-.bvse{display:grid;grid-template-columns:1fr 1fr;gap:1em}.bvse .col{min-width:0}.bvse h4{margin:.2em 0}
+.bvse{display:grid;grid-template-columns:repeat(auto-fit,minmax(330px,1fr));gap:1em}.bvse .col{min-width:0}.bvse h4{margin:.2em 0}
 tr.bad td{background:#fde8e8}tr.okc td{background:#eef7f0}.rule{color:#a93226}.miss{color:#a93226;font-size:.9em}
 ul.plain{list-style:none;padding-left:0;margin:.3em 0}.item{margin:.5em 0}
 table.acct td{padding:2px 8px}.hard{color:#a93226;font-size:.85em}tr.role-filler td{color:#999}tr.role-unknown td{background:#fff6e0}

@@ -3,6 +3,7 @@ package evals
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,5 +178,19 @@ func TestReportInChromium(t *testing.T) {
 	}
 	if n := visibleRows(); n != 1 {
 		t.Errorf("search 'coffee': %d rows visible, want 1 (\"Buy me a coffee\")", n)
+	}
+	// Time: the web purchase drives a real browser; the filter keeps the
+	// runs slower than a threshold (here: slower than the fastest run).
+	fastest, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.min.apply(null, [].map.call(document.querySelectorAll('#runs tbody tr'), function(r){return +r.dataset.time}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`(function(){var q=document.getElementById('f-q');q.value='';q.dispatchEvent(new Event('input'))})()`),
+		chromedp.Evaluate[chromedp.Void](`(function(){var s=document.getElementById('f-time');var o=document.createElement('option');o.value='`+fmt.Sprint(int64(fastest))+`';s.appendChild(o);s.value=o.value;s.dispatchEvent(new Event('change'))})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if n := visibleRows(); n != 3 {
+		t.Errorf("time filter over the fastest run's time: %d rows visible, want 3", n)
 	}
 }

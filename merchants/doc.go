@@ -13,10 +13,12 @@
 // interface other than api or web, and faults naming unknown SKUs are
 // errors that name the file, line, column and field. Money is a decimal
 // string in major units or a number, parsed exactly; the currency defaults
-// to CNY. Two additive fields: `seed` (top level, seeds every merchant's
-// fault PRNG; default 1) and `group` on a product (its variant group, shown
-// as one product page by the storefront); a pre-selected add-on may name
-// its `sku` (default ADDON-n).
+// to CNY. Additive fields: `seed` (top level, seeds every merchant's
+// fault PRNG; default 1), `group` on a product (its variant group, shown
+// as one product page by the storefront and one feed Product),
+// `list_price` on a product (its pre-discount price, not below price;
+// shown in the feed only); a pre-selected add-on may name its `sku`
+// (default ADDON-n).
 //
 // # HTTP API (one server per merchant)
 //

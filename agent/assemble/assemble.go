@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/audit"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
 	"github.com/cartwright-agent/cartwright/agent/policy"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
@@ -41,6 +42,7 @@ import (
 	"github.com/cartwright-agent/cartwright/skills/browser"
 	"github.com/cartwright-agent/cartwright/skills/pay"
 	"github.com/cartwright-agent/cartwright/skills/store"
+	"github.com/cartwright-agent/cartwright/skills/witness"
 )
 
 // Merchant interfaces.
@@ -337,6 +339,11 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 		}
 	}
 	rt.Verifier = rt.Authority.Verifier(func() *wallet.Wallet { return rt.Wallet })
+
+	// The payment network witnesses the audit log's head at every payment
+	// (and refund); its key is pinned in the key directory.
+	wc := &witness.Client{BaseURL: cfg.PaynetURL, HTTPClient: hc}
+	rt.Authority.Audit.SetWitness(wc.Witness, audit.NewPins(cfg.KeysDir))
 
 	// Payment authority: rail, policy, audit.
 	ac := cfg.Agent

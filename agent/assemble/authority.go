@@ -92,6 +92,7 @@ func OpenAuthority(ctx context.Context, db *store.DB, keysDir, userID string) (*
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
+	al.SetPins(audit.NewPins(keysDir)) // the trusted witness keys, beside the signing keys
 	return &Authority{UserID: userID, UserKey: uk, AgentKey: ak, Store: ms, Audit: al,
 		Trust: mandate.Trust{
 			Users:  map[string]string{userID: mandate.PublicKeyString(uk.Public().(ed25519.PublicKey))},

@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/wallet"
+	"github.com/cartwright-agent/cartwright/skills/store"
 
 	"github.com/cartwright-agent/cartwright/agent/audit"
 )
@@ -59,6 +64,13 @@ func runAudit(ctx context.Context, s *stdio, args []string) int {
 		return 0
 	}
 	n, err := a.Audit.Verify(ctx, session)
+	if session == "" && (err == nil || errors.As(err, new(*audit.VerifyError))) {
+		// The whole log is also held against the other books: orders in
+		// the sessions' records, captures in the wallets.
+		if cerr := crossCheck(ctx, db, a.Audit, &err); cerr != nil {
+			return errorf(s, "%v", cerr)
+		}
+	}
 	var ve *audit.VerifyError
 	if errors.As(err, &ve) {
 		if f.json {
@@ -77,6 +89,68 @@ func runAudit(ctx context.Context, s *stdio, args []string) int {
 	if f.json {
 		return writeJSON(s, map[string]any{"ok": true, "entries": n})
 	}
-	fmt.Fprintf(s.out, "audit log verified: %d entries, every hash, link and signature intact.\n", n)
+	ws, _ := a.Audit.Witnesses(ctx)
+	fmt.Fprintf(s.out, "audit log verified: %d entries, every hash, link and signature intact", n)
+	if len(ws) > 0 {
+		fmt.Fprintf(s.out, "; %d head(s) countersigned by the payment network match", len(ws))
+	}
+	if session == "" {
+		fmt.Fprintf(s.out, "; every order and wallet capture has its entries")
+	}
+	fmt.Fprintln(s.out, ".")
 	return 0
+}
+
+// crossCheck adds to *verr what audit.CrossCheck finds between the log and
+// the other books: every user's session records and every wallet.
+func crossCheck(ctx context.Context, db *store.DB, l *audit.Log, verr *error) error {
+	var led audit.Ledger
+	sessions, err := agent.ListSessions(ctx, db, "", 1<<30)
+	if err != nil {
+		return err
+	}
+	for _, ss := range sessions {
+		res, err := agent.StoredResult(ctx, db, ss.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range res.Orders {
+			led.Orders = append(led.Orders, audit.LedgerOrder{Session: ss.ID, ID: o.ID})
+		}
+	}
+	infos, err := wallet.List(ctx, db, "")
+	if err != nil {
+		return err
+	}
+	for _, in := range infos {
+		w, err := wallet.Open(ctx, wallet.Config{DB: db, ID: in.ID})
+		if err != nil {
+			return err
+		}
+		holds, err := w.Holds(ctx)
+		if err != nil {
+			return err
+		}
+		for _, h := range holds {
+			// the holds that paid orders (the runtime's memo names the session)
+			if h.Status == wallet.HoldCaptured && strings.HasPrefix(h.Memo, "session ") {
+				led.Captures = append(led.Captures, audit.LedgerCapture{HoldID: h.ID, Memo: h.Memo})
+			}
+		}
+	}
+	all, err := l.Entries(ctx, "")
+	if err != nil {
+		return err
+	}
+	probs := audit.CrossCheck(all, led)
+	if len(probs) == 0 {
+		return nil
+	}
+	var ve *audit.VerifyError
+	if errors.As(*verr, &ve) {
+		ve.Problems = append(ve.Problems, probs...)
+		return nil
+	}
+	*verr = &audit.VerifyError{Problems: probs}
+	return nil
 }

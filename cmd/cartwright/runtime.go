@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,6 +95,10 @@ func (r *runtime) Close() {
 	}
 }
 
+// networkKeyName is the in-process payment network's witness key file
+// (network.ed25519 in the key directory).
+const networkKeyName = "network"
+
 // demoBalance is what a new wallet is loaded with (the scenario format's
 // default wallet), once: the top-up's idempotency key makes it happen a
 // single time per wallet.
@@ -170,7 +175,14 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		}
 		sum := sha256.Sum256(def)
 		cfg.InfoScope = "world:" + hex.EncodeToString(sum[:])
-		opts := merchants.Options{Logger: log}
+		// The in-process payment network's witness key persists beside the
+		// agent's keys, so its countersignatures from earlier runs verify
+		// against the same pinned key.
+		nk, err := mandate.LoadOrCreateKey(dir, networkKeyName)
+		if err != nil {
+			return nil, fmt.Errorf("payment network key: %w", err)
+		}
+		opts := merchants.Options{Logger: log, WitnessKey: nk, Wrap: benchWrap}
 		if w.HasWeb() { // web-only merchants sell through HTML storefronts
 			opts.Mount = storefront.Mount(nil, log)
 		}
@@ -254,6 +266,9 @@ func openState(ctx context.Context, path, keysDir string) (*store.DB, error) {
 	}
 	return db, nil
 }
+
+// benchWrap, set only by benchmarks, wraps the in-process world's servers.
+var benchWrap func(http.Handler) http.Handler
 
 // openMemory opens the user's preference memory where the shop command
 // keeps it, so memory commands and shopping see the same entries.

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartwright-agent/cartwright/agent/audit"
+	"github.com/cartwright-agent/cartwright/agent/mandate"
 	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
@@ -298,5 +300,77 @@ func TestTrustMandateBlockedExits4(t *testing.T) {
 	code, out, e := shopOnce(t, dir)
 	if code != exitRefused {
 		t.Fatalf("mandate-blocked purchase: exit %d, want %d\n%s\n%s", code, exitRefused, out, e)
+	}
+}
+
+// TestTrustWipedAuditLogFails: deleting every audit entry and resetting the
+// head beside a ledger with orders is tampering, not "verified: 0 entries".
+func TestTrustWipedAuditLogFails(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	db := stateDB(t, dir)
+	db.Exec(`DELETE FROM audit_entries`)
+	db.Exec(`UPDATE audit_head SET id = 0, hash = '', sig = ''`)
+	db.Close()
+	code, out, e := runCmd(t, dir, runAudit, "verify", "all")
+	if code == 0 || !strings.Contains(out+e, "tamper") {
+		t.Fatalf("a wiped log beside an order verified: %d\n%s\n%s", code, out, e)
+	}
+	// The network's countersignatures deleted too: the order and the
+	// wallet capture still have no entries, and the pinned network's
+	// countersignatures are missing.
+	db = stateDB(t, dir)
+	db.Exec(`DELETE FROM audit_witness`)
+	db.Close()
+	code, out, e = runCmd(t, dir, runAudit, "verify", "all")
+	if code == 0 || !strings.Contains(out, "has no order entry") || !strings.Contains(out, "has no payment entry") || !strings.Contains(out, "were deleted") {
+		t.Fatalf("a wiped log and wiped witnesses verified: %d\n%s\n%s", code, out, e)
+	}
+}
+
+// TestTrustResignedLogCaughtByWitness: an attacker with the agent key
+// rewrites history (changes what the person asked for) and re-signs the
+// whole chain; the payment network's countersigned heads no longer match.
+func TestTrustResignedLogCaughtByWitness(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	ctx := context.Background()
+	key, err := mandate.LoadOrCreateKey(filepath.Join(dir, "cartwright", "keys"), mandate.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := stateDB(t, dir)
+	l, err := audit.Open(ctx, audit.Config{DB: db, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Entries(ctx, "")
+	if err != nil || len(es) == 0 {
+		t.Fatal(len(es), err)
+	}
+	db.Exec(`DELETE FROM audit_entries`)
+	db.Exec(`UPDATE audit_head SET id = 0, hash = '', sig = ''`)
+	for _, e := range es {
+		p := strings.ReplaceAll(string(e.Payload), "two large oat milk lattes", "ten large oat milk lattes")
+		if _, err := l.Append(ctx, e.Session, e.Kind, json.RawMessage(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	code, out, e := runCmd(t, dir, runAudit, "verify", "all")
+	if code == 0 || !strings.Contains(out, "history was rewritten after it was witnessed") {
+		t.Fatalf("a history re-signed with the agent key verified: %d\n%s\n%s", code, out, e)
+	}
+	// and with the countersignatures deleted: the order is not covered
+	db = stateDB(t, dir)
+	db.Exec(`DELETE FROM audit_witness`)
+	db.Close()
+	code, out, e = runCmd(t, dir, runAudit, "verify", "all")
+	if code == 0 || !strings.Contains(out, "not covered by any head") {
+		t.Fatalf("a re-signed history without its countersignatures verified: %d\n%s\n%s", code, out, e)
 	}
 }
