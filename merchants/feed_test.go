@@ -221,12 +221,12 @@ func TestFeedMapping(t *testing.T) {
 
 	g := feedOf(t, w, "grocer")
 	for sku, want := range map[string]acp.FeedUnitPrice{
-		// 5.99 per 1 kg; 4.00 / 1.5 l = 2.666… → 267 per l; 6.50 / 340 g × 100 = 1.9117… → 191.
+		// 5.99 per 1 kg; 4.00 / 1.5 l = 2.666… → 267 per l; 6.50 / 0.34 kg = 19.117… → 1912 per kg.
 		"OATS-1KG":   {Amount: 599, Currency: "USD", Measure: acp.FeedMeasure{Value: 1, Unit: "kg"}, Reference: acp.FeedReferenceMeasure{Value: 1, Unit: "kg"}},
 		"JUICE-1.5L": {Amount: 267, Currency: "USD", Measure: acp.FeedMeasure{Value: 1.5, Unit: "l"}, Reference: acp.FeedReferenceMeasure{Value: 1, Unit: "l"}},
-		"HONEY-340G": {Amount: 191, Currency: "USD", Measure: acp.FeedMeasure{Value: 340, Unit: "g"}, Reference: acp.FeedReferenceMeasure{Value: 100, Unit: "g"}},
-		// stale price 2.49 for 500 g → 0.498 → 50 per 100 g.
-		"OATS-500G": {Amount: 50, Currency: "USD", Measure: acp.FeedMeasure{Value: 500, Unit: "g"}, Reference: acp.FeedReferenceMeasure{Value: 100, Unit: "g"}},
+		"HONEY-340G": {Amount: 1912, Currency: "USD", Measure: acp.FeedMeasure{Value: 340, Unit: "g"}, Reference: acp.FeedReferenceMeasure{Value: 1, Unit: "kg"}},
+		// stale price 2.49 for 500 g → 4.98 per kg.
+		"OATS-500G": {Amount: 498, Currency: "USD", Measure: acp.FeedMeasure{Value: 500, Unit: "g"}, Reference: acp.FeedReferenceMeasure{Value: 1, Unit: "kg"}},
 	} {
 		_, v, ok := variantByID(g, sku)
 		if !ok || v.UnitPrice == nil || *v.UnitPrice != want {
