@@ -36,6 +36,10 @@ var world = []skills.Product{
 		Attributes: map[string]string{"color": "red", "size": "m"}},
 	{Merchant: "m", SKU: "TEE-BLUE-L", Title: "Tee (Blue, L)", Category: "apparel", Brand: "Tee Co", Price: skills.M(1500, "EUR"),
 		Attributes: map[string]string{"color": "blue", "size": "l"}},
+	{Merchant: "m", SKU: "LIT-LAV", Title: "Soya Cat Litter Lavender 7L", Category: "litter", Brand: "Kit", Price: skills.M(379, "EUR"),
+		Attributes: map[string]string{"scent": "lavender"}},
+	{Merchant: "m", SKU: "LIT-UNS", Title: "Soya Cat Litter Original 7L", Category: "litter", Brand: "Kit", Price: skills.M(399, "EUR"),
+		Attributes: map[string]string{"scent": "unscented"}},
 	{Merchant: "m", SKU: "SHOE-38", Title: "Runner Shoe", Category: "shoes", Brand: "Stride", Price: skills.M(6000, "EUR"),
 		Attributes: map[string]string{"size": "eu:38"}},
 }
@@ -86,6 +90,8 @@ func TestCheck(t *testing.T) {
 		{"brand named, another brand", "a Forge saucepan", planner.ItemSpec{Query: "saucepan"}, "VAC-CORDED", Refuse, "brand Dyna"},
 		{"planner hard unknown word", "a tee", planner.ItemSpec{Query: "tee", Accounting: []planner.Span{{Text: "organic", Role: planner.RoleUnknown, Hard: true}}}, "TEE-RED-M", Confirm, "organic"},
 		{"accounting attribute", "a tee", planner.ItemSpec{Query: "tee", Accounting: []planner.Span{{Text: "blue", Role: planner.RoleAttribute, Key: "color", Value: "blue", Hard: true}}}, "TEE-RED-M", Refuse, "color = red"},
+		{"not the scented one, the catalog says unscented", "litter, not the scented one", planner.ItemSpec{Query: "litter"}, "LIT-LAV", Refuse, "scent = lavender"},
+		{"not the scented one, unscented bought", "litter, not the scented one", planner.ItemSpec{Query: "litter"}, "LIT-UNS", Pass, ""},
 		{"accounting item", "the thing", planner.ItemSpec{Query: "thing", Accounting: []planner.Span{{Text: "umbrella", Role: planner.RoleItem, Hard: true}}}, "TEE-RED-M", Refuse, "umbrella"},
 	}
 	for _, c := range cases {
