@@ -292,6 +292,10 @@ func copyInfo(in skills.MerchantInfo) skills.MerchantInfo {
 	for k, v := range in.Attributes {
 		out.Attributes[k] = append([]string(nil), v...)
 	}
+	out.Catalog = make([]skills.CategoryVocabulary, len(in.Catalog))
+	for i, c := range in.Catalog {
+		out.Catalog[i] = c.Clone()
+	}
 	return out
 }
 

@@ -125,6 +125,7 @@ func (m *Merchant) Info(cur skills.Currency) skills.MerchantInfo {
 	}
 	info.Categories = sortedKeys(cats)
 	info.Brands = sortedKeys(brands)
+	info.Catalog = skills.CatalogVocabulary(m.Products)
 	for k, vs := range attrs {
 		info.Attributes[k] = sortedKeys(vs)
 	}

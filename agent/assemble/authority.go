@@ -24,7 +24,10 @@ import (
 // imply. Build wires the policy engine, the delegated-token rail, the
 // payment network's verifier and the auditor from it.
 type Authority struct {
-	UserID   string
+	UserID string
+	// KeysDir is the key directory ("" : keys live only in this process);
+	// the pinned witness keys are kept there too.
+	KeysDir  string
 	UserKey  ed25519.PrivateKey
 	AgentKey ed25519.PrivateKey
 	Store    *mandate.Store
@@ -93,7 +96,7 @@ func OpenAuthority(ctx context.Context, db *store.DB, keysDir, userID string) (*
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	al.SetPins(audit.NewPins(keysDir)) // the trusted witness keys, beside the signing keys
-	return &Authority{UserID: userID, UserKey: uk, AgentKey: ak, Store: ms, Audit: al,
+	return &Authority{UserID: userID, KeysDir: keysDir, UserKey: uk, AgentKey: ak, Store: ms, Audit: al,
 		Trust: mandate.Trust{
 			Users:  map[string]string{userID: mandate.PublicKeyString(uk.Public().(ed25519.PublicKey))},
 			Agents: []string{mandate.PublicKeyString(ak.Public().(ed25519.PublicKey))},

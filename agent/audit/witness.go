@@ -3,7 +3,10 @@ package audit
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -345,4 +348,18 @@ func CrossCheck(all []Entry, l Ledger) []Problem {
 	}
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].ID < probs[j].ID })
 	return probs
+}
+
+// CheckEntry checks one entry on its own: its content against its hash and
+// the hash against the agent key's signature (an evidence bundle's entries
+// are checked this way, offline).
+func CheckEntry(e Entry, pub ed25519.PublicKey) error {
+	if entryHash(e) != e.Hash {
+		return errors.New("content does not match its hash (edited)")
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(e.Sig)
+	if err != nil || !ed25519.Verify(pub, []byte(e.Hash), sig) {
+		return errors.New(whatBadSig)
+	}
+	return nil
 }

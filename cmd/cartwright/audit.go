@@ -8,6 +8,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/agent"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
+	"github.com/cartwright-agent/cartwright/skills/safetext"
 	"github.com/cartwright-agent/cartwright/skills/store"
 
 	"github.com/cartwright-agent/cartwright/agent/audit"
@@ -23,6 +24,8 @@ token, payment, order, refund, errors) are written to an append-only log;
 each entry is hash-chained to the one before and signed with the agent's key.
 
   audit show [SESSION|all]     print the log (one session, or everything)
+  audit verify --bundle FILE   check an evidence bundle (orders evidence) offline:
+                               entries, signatures, mandate chain, witnesses
   audit verify [SESSION|all]   check every hash, link and signature; exit 1 and
                                name the entry when anything was edited, removed,
                                inserted or reordered`
@@ -31,9 +34,17 @@ func runAudit(ctx context.Context, s *stdio, args []string) int {
 	var f authFlags
 	fs := newFlags("audit", "audit show [SESSION|all] | verify [SESSION|all] [flags]", auditAbout, helpOut(s, args))
 	f.register(fs)
+	var bundle string
+	fs.StringVar(&bundle, "bundle", "", "verify: an evidence bundle file (offline; no state needed)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return usageError(s, fs, err)
+	}
+	if bundle != "" {
+		if len(pos) != 1 || pos[0] != "verify" {
+			return usageError(s, fs, errors.New("--bundle goes with verify alone"))
+		}
+		return verifyBundleFile(s, &f, bundle)
 	}
 	if len(pos) == 0 || len(pos) > 2 || (pos[0] != "show" && pos[0] != "verify") {
 		return usageError(s, fs, errors.New("want: show [SESSION] or verify [SESSION]"))
@@ -153,4 +164,37 @@ func crossCheck(ctx context.Context, db *store.DB, l *audit.Log, verr *error) er
 	}
 	*verr = &audit.VerifyError{Problems: probs}
 	return nil
+}
+
+// verifyBundleFile checks an evidence bundle offline; the network keys
+// pinned in --keys (when that directory has any) must include the
+// witnesses'.
+func verifyBundleFile(s *stdio, f *authFlags, path string) int {
+	b, err := readBundle(path)
+	if err != nil {
+		return errorf(s, "%v", err)
+	}
+	var pins map[string]int64
+	if f.keys != "" {
+		if p := audit.NewPins(f.keys).Keys(); len(p) > 0 {
+			pins = p
+		}
+	}
+	checked, err := VerifyBundle(b, pins)
+	if err != nil {
+		if f.json {
+			writeJSON(s, map[string]any{"ok": false, "bundle": path, "error": err.Error()})
+			return exitError
+		}
+		fmt.Fprintf(s.out, "evidence bundle %s FAILS verification: %s\n", path, safetext.Terminal(err.Error(), 1000))
+		return exitError
+	}
+	if f.json {
+		return writeJSON(s, map[string]any{"ok": true, "bundle": path, "order": b.Order.ID, "checked": checked})
+	}
+	fmt.Fprintf(s.out, "evidence bundle %s verified: order %s, %s at %s\n", path, safetext.Line(b.Order.ID), b.Order.Total, safetext.Line(b.Order.Merchant))
+	for _, c := range checked {
+		fmt.Fprintf(s.out, "  - %s\n", safetext.Terminal(c, 500))
+	}
+	return 0
 }

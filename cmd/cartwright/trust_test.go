@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/agent/audit"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
+	"github.com/cartwright-agent/cartwright/skills/browser"
 	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
@@ -373,4 +376,147 @@ func TestTrustResignedLogCaughtByWitness(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "not covered by any head") {
 		t.Fatalf("a re-signed history without its countersignatures verified: %d\n%s\n%s", code, out, e)
 	}
+}
+
+// evidenceFor exports the evidence of dir's only (or first) order at merchant.
+func evidenceFor(t *testing.T, dir, merchant string, extra ...string) (string, *Bundle) {
+	t.Helper()
+	var id string
+	code, out, e := runCmd(t, dir, runOrders, append([]string{"list", "--json"}, extra...)...)
+	if code != 0 {
+		t.Fatalf("orders list: %s", e)
+	}
+	var os_ []orderRef
+	json.Unmarshal([]byte(out), &os_)
+	for _, o := range os_ {
+		if o.Order.Merchant == merchant {
+			id = o.Order.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("no order at %s: %s", merchant, out)
+	}
+	outDir := filepath.Join(dir, "evidence")
+	code, out, e = runCmd(t, dir, runOrders, append([]string{"evidence", id, "--out", outDir}, extra...)...)
+	if code != 0 {
+		t.Fatalf("orders evidence: %d\n%s\n%s", code, out, e)
+	}
+	path := filepath.Join(outDir, "evidence-"+id+".json")
+	b, err := readBundle(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join(outDir, "evidence-"+id+".html"))
+	if err != nil || !strings.Contains(string(html), "Who authorised this charge?") || !strings.Contains(string(html), b.Order.Total.String()) {
+		t.Fatalf("evidence HTML: %v", err)
+	}
+	return path, b
+}
+
+// tamperings are edits an attacker might make to a bundle to change the
+// story it tells; each must be caught offline.
+var tamperings = map[string]func(b *Bundle){
+	"order total lowered":    func(b *Bundle) { b.Order.Total.Minor = 100 },
+	"order merchant changed": func(b *Bundle) { b.Order.Merchant = "someoneelse" },
+	"request rewritten in an entry": func(b *Bundle) {
+		b.Entries[0].Payload = strings.Replace(b.Entries[0].Payload, "two", "ten", 1)
+	},
+	"an entry removed": func(b *Bundle) { b.Entries = append(b.Entries[:2:2], b.Entries[3:]...) },
+	"order entry removed": func(b *Bundle) {
+		for i, e := range b.Entries {
+			if e.Kind == audit.KindOrder {
+				b.Entries = append(b.Entries[:i:i], b.Entries[i+1:]...)
+				return
+			}
+		}
+	},
+	"mandate limit raised":   func(b *Bundle) { b.Chain.Intent.MaxTotal.Minor *= 10 },
+	"payment amount changed": func(b *Bundle) { b.Chain.Payment.Amount.Minor += 1 },
+	"witness hash changed": func(b *Bundle) {
+		b.Witnesses[0].Hash = strings.Repeat("0", 64)
+	},
+	"agent key swapped": func(b *Bundle) {
+		_, k, _ := ed25519GenerateKey()
+		b.Keys.Agent = audit.KeyString(k)
+	},
+	"version changed": func(b *Bundle) { b.Version = "cartwright-evidence/v0" },
+}
+
+// checkTamperings rejects each tampering of the bundle at path; it returns
+// how many were tried and caught.
+func checkTamperings(t *testing.T, dir, path string) (tried, caught int) {
+	t.Helper()
+	for name, tamper := range tamperings {
+		b, err := readBundle(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tamper(b)
+		bad := filepath.Join(dir, "tampered.json")
+		raw, _ := json.Marshal(b)
+		os.WriteFile(bad, raw, 0o600)
+		tried++
+		code, out, _ := runCmd(t, dir, runAudit, "verify", "--bundle", bad)
+		if code == 0 || !strings.Contains(out, "FAILS verification") {
+			t.Errorf("tampering %q not caught: %d\n%s", name, code, out)
+			continue
+		}
+		caught++
+	}
+	return tried, caught
+}
+
+// TestTrustEvidenceBundleAPIPurchase: the evidence of an API purchase is
+// self-contained and verifies offline (no state); every tampering of it is
+// rejected.
+func TestTrustEvidenceBundleAPIPurchase(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	path, b := evidenceFor(t, dir, "brewhouse")
+	if b.Chain == nil || len(b.Witnesses) == 0 || b.Request != latteRequest || b.Decision.Action != "pay" || b.Capture == nil {
+		t.Fatalf("bundle lacks parts: chain %v witnesses %d request %q decision %q capture %v", b.Chain != nil, len(b.Witnesses), b.Request, b.Decision.Action, b.Capture)
+	}
+	// offline: a fresh directory with no state at all
+	code, out, e := runCmd(t, t.TempDir(), runAudit, "verify", "--bundle", path)
+	if code != 0 || !strings.Contains(out, "verified") || !strings.Contains(out, "countersigned") {
+		t.Fatalf("offline verify: %d\n%s\n%s", code, out, e)
+	}
+	tried, caught := checkTamperings(t, dir, path)
+	t.Logf("API purchase bundle: tampering cases tried %d, caught %d", tried, caught)
+}
+
+// TestTrustEvidenceBundleWebPurchase: the same for a purchase through a
+// web storefront, whose bundle carries the screenshots' hashes.
+func TestTrustEvidenceBundleWebPurchase(t *testing.T) {
+	if _, ok := browser.ExecPath(); !ok {
+		t.Skip("Chromium not installed (scripts/install-chromium.sh installs it)")
+	}
+	dir := t.TempDir()
+	for _, m := range []string{"Deliver to 18 Keyuan Rd, Nanshan, Shenzhen 518057, China", "My name is Li Wei", "My phone number is +86 138 0013 8000"} {
+		if code, _, e := runCmd(t, dir, runMemory, "add", "--kind", "profile", m); code != 0 {
+			t.Fatalf("memory add: %s", e)
+		}
+	}
+	world := "testdata/web.yaml"
+	code, out, e := runCmd(t, dir, runShop, "--yes", "--planner", "offline", "--world", world, latteRequest)
+	if code != exitBought || !strings.Contains(out, "streetcafe") {
+		t.Fatalf("web shop: %d\n%s\n%s", code, out, e)
+	}
+	path, b := evidenceFor(t, dir, "streetcafe", "--world", world)
+	if len(b.Screenshots) == 0 || b.Chain == nil || len(b.Witnesses) == 0 {
+		t.Fatalf("web bundle: screenshots %d chain %v witnesses %d", len(b.Screenshots), b.Chain != nil, len(b.Witnesses))
+	}
+	code, out, e = runCmd(t, t.TempDir(), runAudit, "verify", "--bundle", path)
+	if code != 0 || !strings.Contains(out, "screenshot") {
+		t.Fatalf("offline verify: %d\n%s\n%s", code, out, e)
+	}
+	tried, caught := checkTamperings(t, dir, path)
+	t.Logf("web purchase bundle: tampering cases tried %d, caught %d", tried, caught)
+}
+
+func ed25519GenerateKey() (ed25519.PrivateKey, ed25519.PublicKey, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	return priv, pub, err
 }
