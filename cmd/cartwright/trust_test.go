@@ -558,3 +558,18 @@ func TestTrustAgentKeyOutsideState(t *testing.T) {
 		t.Fatal("the log verified without its agent key")
 	}
 }
+
+// TestTrustConfirmAboveCannotRise: --confirm-above above the mandate's
+// threshold does not skip the confirmation the mandate asks for, and the
+// flags narrow a mandate with RequireConfirmation only to more asking.
+func TestTrustConfirmAboveCannotRise(t *testing.T) {
+	dir := t.TempDir()
+	createMandate(t, dir, "user: demo\ncurrency: CNY\nmax_total: \"40.00\"\nconfirm_above: \"10.00\"\nexpires_in: 7d\n")
+	code, out, e := runCmd(t, dir, runShop, "--no-input", "--planner", "offline", "--confirm-above", "39", latteRequest)
+	if code != exitDeclined {
+		t.Fatalf("--confirm-above 39 over a ¥10 threshold: exit %d, want %d (asked, nobody to say yes)\n%s\n%s", code, exitDeclined, out, e)
+	}
+	if !strings.Contains(e, "the mandate's threshold applies") {
+		t.Fatalf("no note that the flag was not applied:\n%s", e)
+	}
+}
