@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cartwright-agent/cartwright/skills/cliflag"
 	"github.com/cartwright-agent/cartwright/skills/safetext"
 )
 
@@ -294,7 +295,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 			break
 		}
 	}
-	paths, err := parseInterspersed(fs, args)
+	paths, err := cliflag.Parse(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

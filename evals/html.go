@@ -82,7 +82,7 @@ svg text{font:12px system-ui,sans-serif}
 #runs tr.run{cursor:pointer}#runs tr.run:hover td{background:#eef3fb}
 #runs tr.wrong td:first-child{border-left:4px solid #c0392b}#runs tr.failed td:first-child{border-left:4px solid #d68910}
 #runs tr.completed td:first-child{border-left:4px solid #3a9d5d}#runs tr.skipped td{color:#888}
-#runs tr.sel td{background:#e3ecfa}#runs td.why{min-width:14em}
+#runs tr.sel td{background:#e3ecfa}#runs td.whycol{min-width:14em}
 td.req{max-width:16em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .filters{display:flex;gap:.6em;flex-wrap:wrap;align-items:center;background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5em .8em;position:sticky;top:0;z-index:2}
 .filters input[type=search]{min-width:16em;padding:3px 6px}.filters label{color:#555}
@@ -117,7 +117,7 @@ td.req{max-width:16em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 </div>
 <p class="meta">Click a run to open its drill-down: what was asked, what was understood, the offers, the basket, the questions, the decision, and what was bought beside what was expected. Links to a run: <code>report.html#run=ID</code>.</p>
 <table id="runs"><thead><tr><th>scenario</th><th>outcome</th><th title="how the runtime ended the run">ended</th><th>planner</th><th>request</th><th>bought</th><th>charged</th><th>optimality</th><th title="this run's own time">time</th><th>why</th></tr></thead><tbody>
-{{range $i, $d := .Drills}}{{$r := $d.R}}<tr class="run {{$r.Outcome}}" data-i="{{$i}}" data-key="{{$r.Key}}" data-status="{{$r.Outcome}}" data-tags="|{{join $r.Tags "|"}}|" data-planner="{{$r.PlannerLabel}}" data-time="{{$r.Wall.Nanoseconds}}" data-opt="{{optf $r.Score.PriceOptimality}}" data-q="{{lower $r.Scenario}} {{lower $r.Request}}"><td><a href="{{runlink $r}}">{{$r.Scenario}}</a>{{if gt $.R.Trials 1}} <span class="meta">#{{$r.Trial}}</span>{{end}}</td><td><span class="badge {{$r.Outcome}}">{{$r.Outcome}}</span></td><td>{{ended $r}}</td><td>{{$r.PlannerLabel}}</td><td class="req" title="{{$r.Request}}">{{$r.Request}}</td><td>{{bought $r}}</td><td class="n">{{$r.Charged}}{{if hasMoney $r.Fees}}<div class="meta">+ fees {{$r.Fees}}</div>{{end}}</td><td class="n">{{optf $r.Score.PriceOptimality}}</td><td class="n">{{ms $r.Wall}}</td><td class="why">{{short $r}}</td></tr>
+{{range $i, $d := .Drills}}{{$r := $d.R}}<tr class="run {{$r.Outcome}}" data-i="{{$i}}" data-key="{{$r.Key}}" data-status="{{$r.Outcome}}" data-tags="|{{join $r.Tags "|"}}|" data-planner="{{$r.PlannerLabel}}" data-time="{{$r.Wall.Nanoseconds}}" data-opt="{{optf $r.Score.PriceOptimality}}" data-q="{{lower $r.Scenario}} {{lower $r.Request}}"><td><a href="{{runlink $r}}">{{$r.Scenario}}</a>{{if gt $.R.Trials 1}} <span class="meta">#{{$r.Trial}}</span>{{end}}</td><td><span class="badge {{$r.Outcome}}">{{$r.Outcome}}</span></td><td>{{ended $r}}</td><td>{{$r.PlannerLabel}}</td><td class="req" title="{{$r.Request}}">{{$r.Request}}</td><td>{{bought $r}}</td><td class="n">{{$r.Charged}}{{if hasMoney $r.Fees}}<div class="meta">+ fees {{$r.Fees}}</div>{{end}}</td><td class="n">{{optf $r.Score.PriceOptimality}}</td><td class="n">{{ms $r.Wall}}</td><td class="whycol">{{short $r}}</td></tr>
 {{end}}</tbody></table>
 
 <div id="drills">{{range .Drills}}{{template "drill" .}}{{end}}</div>

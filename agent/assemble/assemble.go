@@ -75,6 +75,9 @@ type Config struct {
 	// KeysDir holds the user's and the agent's signing keys (created on
 	// first use). Empty: fresh keys for this Runtime only.
 	KeysDir string
+	// AgentKeyFile, when set, is the agent key's file (NAME.ed25519) apart
+	// from KeysDir (the CLI takes it from $CARTWRIGHT_AGENT_KEY).
+	AgentKeyFile string
 	// Memory chooses where preference memory lives (default: the state
 	// database's own tables).
 	Memory MemoryOptions
@@ -205,7 +208,7 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 			rt = nil
 		}
 	}()
-	if rt.Authority, err = OpenAuthority(ctx, cfg.DB, cfg.KeysDir, cfg.UserID); err != nil {
+	if rt.Authority, err = OpenAuthorityKey(ctx, cfg.DB, cfg.KeysDir, cfg.AgentKeyFile, cfg.UserID); err != nil {
 		return nil, err
 	}
 	if rt.fees, err = openFeeBook(ctx, cfg.DB); err != nil {

@@ -138,7 +138,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 	if err != nil {
 		return nil, err
 	}
-	db, err := openState(ctx, path, dir)
+	db, err := openState(ctx, path, dir, s.getenv(assemble.EnvAgentKey))
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		rt.currency = c
 	}
 	cfg.MerchantTimeout = f.timeout
-	a, err := assemble.Build(ctx, assemble.Config{DB: db, UserID: f.user, KeysDir: dir, Merchants: ms, PaynetURL: paynetURL,
+	a, err := assemble.Build(ctx, assemble.Config{DB: db, UserID: f.user, KeysDir: dir, AgentKeyFile: s.getenv(assemble.EnvAgentKey), Merchants: ms, PaynetURL: paynetURL,
 		Memory:   memoryOptions(path, s.getenv),
 		Currency: rt.currency, InitialBalance: demoBalance, PlannerName: f.planner, Logger: log, Agent: cfg, EvidenceDir: filepath.Join(filepath.Dir(dir), "evidence"),
 		SkipMerchant: func(id string, err error) {
@@ -228,12 +228,16 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 // database file, or one without Cartwright's tables, is then an error naming
 // the file, never a silent fresh start (a new wallet and an empty audit log
 // would hide the loss). A corrupt SQLite file is refused by store.Open.
-func openState(ctx context.Context, path, keysDir string) (*store.DB, error) {
-	existing := keysDir != "" && mandate.KeyExists(keysDir, mandate.RoleAgent)
+func openState(ctx context.Context, path, keysDir, agentKeyFile string) (*store.DB, error) {
+	akDir, akName, err := assemble.AgentKeyLocation(keysDir, agentKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	existing := akDir != "" && mandate.KeyExists(akDir, akName)
 	sqlite := !strings.HasPrefix(path, "postgres://") && !strings.HasPrefix(path, "postgresql://")
 	lost := func(what string) error {
-		return fmt.Errorf("state database %s %s, but %s holds the agent key of an existing installation: refusing to start afresh (restore %s from a backup; to really start over, move the keys directory away)",
-			path, what, keysDir, path)
+		return fmt.Errorf("state database %s %s, but the agent key of an existing installation exists (%s): refusing to start afresh (restore %s from a backup; to really start over, move the keys away)",
+			path, what, mandate.KeyPath(akDir, akName), path)
 	}
 	if existing && sqlite {
 		st, err := os.Stat(path)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/audit"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
 	"github.com/cartwright-agent/cartwright/skills/browser"
@@ -519,4 +520,56 @@ func TestTrustEvidenceBundleWebPurchase(t *testing.T) {
 func ed25519GenerateKey() (ed25519.PrivateKey, ed25519.PublicKey, error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	return priv, pub, err
+}
+
+// TestTrustAgentKeyOutsideState: $CARTWRIGHT_AGENT_KEY names the agent
+// key's file apart from the state directory; the log is signed with it and
+// verifies with it; without it the log is not taken for ours.
+func TestTrustAgentKeyOutsideState(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	keyFile := filepath.Join(elsewhere, "agent.ed25519")
+	env := func(withKey bool) *stdio {
+		s, _, _ := authIO(t, dir)
+		base := s.getenv
+		s.getenv = func(k string) string {
+			if k == assemble.EnvAgentKey && withKey {
+				return keyFile
+			}
+			return base(k)
+		}
+		return s
+	}
+	s := env(true)
+	if code := runShop(context.Background(), s, []string{"--yes", "--planner", "offline", latteRequest}); code != exitBought {
+		t.Fatalf("shop with the agent key elsewhere: %d %s", code, s.err)
+	}
+	if _, err := os.Stat(keyFile); err != nil {
+		t.Fatalf("agent key not created at %s: %v", keyFile, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cartwright", "keys", "agent.ed25519")); err == nil {
+		t.Fatal("an agent key was created in the state directory too")
+	}
+	s = env(true)
+	if code := runAudit(context.Background(), s, []string{"verify", "all"}); code != 0 {
+		t.Fatalf("verify with the key: %d %s %s", code, s.out, s.err)
+	}
+	s = env(false)
+	if code := runAudit(context.Background(), s, []string{"verify", "all"}); code == 0 {
+		t.Fatal("the log verified without its agent key")
+	}
+}
+
+// TestTrustConfirmAboveCannotRise: --confirm-above above the mandate's
+// threshold does not skip the confirmation the mandate asks for, and the
+// flags narrow a mandate with RequireConfirmation only to more asking.
+func TestTrustConfirmAboveCannotRise(t *testing.T) {
+	dir := t.TempDir()
+	createMandate(t, dir, "user: demo\ncurrency: CNY\nmax_total: \"40.00\"\nconfirm_above: \"10.00\"\nexpires_in: 7d\n")
+	code, out, e := runCmd(t, dir, runShop, "--no-input", "--planner", "offline", "--confirm-above", "39", latteRequest)
+	if code != exitDeclined {
+		t.Fatalf("--confirm-above 39 over a ¥10 threshold: exit %d, want %d (asked, nobody to say yes)\n%s\n%s", code, exitDeclined, out, e)
+	}
+	if !strings.Contains(e, "the mandate's threshold applies") {
+		t.Fatalf("no note that the flag was not applied:\n%s", e)
+	}
 }
