@@ -592,7 +592,6 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		}
 	}
 
-
 	if ex := x.plainVariant(d, &spec); len(ex) > 0 {
 		for _, k := range sortedKeysOf(ex) {
 			note(fmt.Sprintf("the plain %s: %s %s only when asked for", d.headRaw, k, strings.Join(ex[k], ", ")), "")

@@ -39,7 +39,7 @@ var valueAliases = map[string][]string{
 	"xlarge": {"xl"}, "extra small": {"xs"}, "x-small": {"xs"}, "soya": {"soy"}, "soymilk": {"soy"},
 	"skimmed": {"skim"}, "nonfat": {"skim"}, "non-fat": {"skim"}, "full fat": {"whole"}, "full-fat": {"whole"},
 	"full cream": {"whole"}, "ice": {"iced"}, "on ice": {"iced"}, "cold": {"iced"}, "warm": {"hot"},
-"rainproof": {"waterproof"}, "water-resistant": {"waterproof"},
+	"rainproof": {"waterproof"}, "water-resistant": {"waterproof"},
 	"water resistant": {"waterproof"}, "lemony": {"lemon"}, "fragrance-free": {"unscented", "fragrance free", "fragrance-free"},
 	"fragrance free": {"unscented", "fragrance free", "fragrance-free"}, "scent-free": {"unscented"},
 	"unscented": {"fragrance free", "fragrance-free"}, "cordless": {"cordless", "battery", "wireless"},
