@@ -57,8 +57,13 @@ type Config struct {
 	RetryBackoff time.Duration
 	// MaxRetryBackoff caps a retry's delay (default 2s).
 	MaxRetryBackoff time.Duration
-	// InfoTTL is how long merchants' published info is cached (default 5m).
+	// InfoTTL is how long merchants' published info is cached, in memory
+	// and in the state database for the next process (default 5m).
 	InfoTTL time.Duration
+	// InfoScope, when set, persists merchants' info in Store under this
+	// name for later processes (infocache.go): it must change whenever the
+	// merchant ids could mean other merchants (the CLI hashes its world).
+	InfoScope string
 	// MaxRounds bounds re-decisions after checkout surprises (default 3).
 	MaxRounds int
 	// MaxClarifications bounds the clarification questions asked per
@@ -188,7 +193,11 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 	if err := MigrateSessions(ctx, cfg.Store); err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
-	return &Agent{cfg: cfg, db: cfg.Store, log: cfg.Logger, now: cfg.Clock}, nil
+	a := &Agent{cfg: cfg, db: cfg.Store, log: cfg.Logger, now: cfg.Clock}
+	if err := MigrateInfoCache(ctx, a); err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	return a, nil
 }
 
 // Run runs a purchase request to its end: bought, declined, refused,

@@ -140,10 +140,22 @@ func (r *run) infos(ctx context.Context) (map[string]skills.MerchantInfo, error)
 	}
 	infos := make([]skills.MerchantInfo, len(all))
 	errs := make([]error, len(all))
+	var named []string
+	for _, e := range all {
+		if e.id != "" {
+			named = append(named, e.id)
+		}
+	}
+	stored := a.storedInfos(ctx, named) // fetched by an earlier process, still fresh
 	var infoErr error
 	err := r.step(ctx, "merchants", fmt.Sprintf("%d merchant(s) configured", len(all)), func() (string, error) {
 		g, gctx := errgroup.WithContext(ctx)
+		fetchedAt := a.now()
 		for i, e := range all {
+			if info, ok := stored[e.id]; ok && e.id != "" {
+				infos[i] = info
+				continue
+			}
 			g.Go(func() error {
 				mctx, cancel := context.WithTimeout(gctx, a.cfg.MerchantTimeout)
 				defer cancel()
@@ -193,6 +205,13 @@ func (r *run) infos(ctx context.Context) (map[string]skills.MerchantInfo, error)
 			infoErr = errors.New("no merchant is reachable")
 			return "", infoErr
 		}
+		fresh := map[string]skills.MerchantInfo{}
+		for id, info := range byID {
+			if _, ok := stored[id]; !ok {
+				fresh[id] = info
+			}
+		}
+		a.storeInfos(ctx, fresh, fetchedAt)
 		a.mu.Lock()
 		a.infos, a.merchants, a.infoAt = byID, ms, a.now()
 		a.mu.Unlock()

@@ -72,7 +72,11 @@ func (r *run) checkRequest(ii int) check.Request {
 	if in.Request == "" {
 		in.Request = r.s.Request.Text
 	}
-	return check.For(in, ii, answers...)
+	req := check.For(in, ii, answers...)
+	for _, m := range r.s.Memory {
+		req.Memory = append(req.Memory, m.Text)
+	}
+	return req
 }
 
 // screen applies the requirement check while comparing: an offer that
@@ -127,6 +131,25 @@ func (r *run) checkLines(ctx context.Context, cur []*checkout) []RequirementFact
 	var facts []RequirementFact
 	var verdicts []check.Verdict
 	for _, co := range cur {
+		if len(co.Items) > len(co.Lines) && len(co.Lines) > 0 {
+			// one product serves several of the request's items
+			seen := map[int]bool{}
+			var items []string
+			for _, ii := range co.Items {
+				if !seen[ii] {
+					seen[ii] = true
+					items = append(items, fmt.Sprint(ii+1))
+				}
+			}
+			if len(items) > 1 {
+				for li, l := range co.Lines {
+					if li < len(co.LineItems) {
+						facts = append(facts, RequirementFact{Merchant: co.Merchant, SKU: l.SKU, Item: co.LineItems[li], Code: ReasonRequirementUnverified,
+							Detail: fmt.Sprintf("items %s of the request are bought as the same product: did the person ask for it twice?", strings.Join(items, ", "))})
+					}
+				}
+			}
+		}
 		for li, l := range co.Lines {
 			var items []int
 			if li < len(co.LineItems) {
@@ -159,7 +182,9 @@ func (r *run) checkLines(ctx context.Context, cur []*checkout) []RequirementFact
 	s.Result.Checks = verdicts
 	r.a.audit(ctx, s, "check", verdicts)
 	for _, v := range verdicts {
-		r.explain("check %s %s: %s: %s", v.Merchant, v.SKU, v.Outcome, v.Summary())
+		if v.Outcome != check.Pass {
+			r.explain("check %s %s: %s: %s", v.Merchant, v.SKU, v.Outcome, v.Summary())
+		}
 	}
 	return facts
 }

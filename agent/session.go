@@ -210,3 +210,10 @@ func (a *Agent) Session(ctx context.Context, id string) (*Result, error) {
 	r := s.Result
 	return &r, nil
 }
+
+// StoredResult reads a stored session's result from db without a running
+// agent (audit's cross-ledger check and dispute evidence read it).
+func StoredResult(ctx context.Context, db *store.DB, id string) (*Result, error) {
+	a := &Agent{db: db}
+	return a.Session(ctx, id)
+}

@@ -226,7 +226,7 @@ func marshalWorld(w *merchants.World) *yWorld {
 			ym.Coupons = append(ym.Coupons, yCoupon{Code: c.Code, AmountOff: c.AmountOff.Decimal(), MinSpend: c.MinSpend.Decimal()})
 		}
 		if f := m.Faults; f.LatencyMS != 0 || f.ErrorRate != 0 || f.PriceChange != nil || len(f.OutOfStockAtCheckout) > 0 ||
-			f.Injection != nil || len(f.PreselectedAddons) > 0 {
+			f.Injection != nil || len(f.PreselectedAddons) > 0 || len(f.StaleFeed) > 0 {
 			yf := &yFaults{LatencyMS: f.LatencyMS, ErrorRate: f.ErrorRate, OutOfStock: f.OutOfStockAtCheckout}
 			if pc := f.PriceChange; pc != nil {
 				yf.PriceChange = &yPriceChange{SKU: pc.SKU, Price: pc.Price.Decimal()}
@@ -237,15 +237,22 @@ func marshalWorld(w *merchants.World) *yWorld {
 			for _, a := range f.PreselectedAddons {
 				yf.Addons = append(yf.Addons, yAddon{SKU: a.SKU, Name: a.Name, Price: a.Price.Decimal()})
 			}
+			for _, sf := range f.StaleFeed {
+				yf.StaleFeed = append(yf.StaleFeed, yStaleFeed{SKU: sf.SKU, Price: dec(sf.Price), InStock: sf.InStock})
+			}
 			ym.Faults = yf
 		}
 		if m.X402 != nil {
 			ym.X402 = &yX402{SearchFee: m.X402.SearchFee.Decimal()}
 		}
 		for _, p := range m.Products {
-			ym.Products = append(ym.Products, yProduct{SKU: p.SKU, Title: p.Title, Category: p.Category, Brand: p.Brand,
+			yp := yProduct{SKU: p.SKU, Title: p.Title, Category: p.Category, Brand: p.Brand,
 				Price: p.Price.Decimal(), Stock: p.Stock, Rating: p.Rating, Attributes: p.Attributes,
-				Description: p.Description, Group: p.Group})
+				Description: p.Description, Group: p.Group}
+			if lp, ok := m.ListPrices[p.SKU]; ok {
+				yp.ListPrice = lp.Decimal()
+			}
+			ym.Products = append(ym.Products, yp)
 		}
 		out.Merchants = append(out.Merchants, ym)
 	}
@@ -319,6 +326,12 @@ type (
 		OutOfStock  []string      `yaml:"out_of_stock_at_checkout,omitempty,flow"`
 		Injection   *yInjection   `yaml:"injection,omitempty"`
 		Addons      []yAddon      `yaml:"preselected_addons,omitempty"`
+		StaleFeed   []yStaleFeed  `yaml:"stale_feed,omitempty"`
+	}
+	yStaleFeed struct {
+		SKU     string `yaml:"sku"`
+		Price   string `yaml:"price,omitempty"`
+		InStock *bool  `yaml:"in_stock,omitempty"`
 	}
 	yPriceChange struct {
 		SKU   string `yaml:"sku"`
@@ -342,6 +355,7 @@ type (
 		Category    string            `yaml:"category,omitempty"`
 		Brand       string            `yaml:"brand,omitempty"`
 		Price       string            `yaml:"price"`
+		ListPrice   string            `yaml:"list_price,omitempty"`
 		Stock       int               `yaml:"stock"`
 		Rating      float64           `yaml:"rating,omitempty"`
 		Attributes  map[string]string `yaml:"attributes,omitempty,flow"`

@@ -1,6 +1,8 @@
 package evals
 
 import (
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -72,5 +74,41 @@ func TestNewScenarioRejects(t *testing.T) {
 	}
 	if _, err := NewScenario(Scenario{ID: "a", Request: "x"}, nil); err == nil {
 		t.Error("nil world accepted")
+	}
+}
+
+// Every hand-written public scenario (faults, coupons, x402, memory,
+// mandates, demo-world ones) survives MarshalScenario → Parse unchanged, so
+// --write is faithful to whatever a scenario holds, not only to what the
+// generator makes.
+func TestMarshalRoundTripsPublicSuites(t *testing.T) {
+	n := 0
+	for _, dir := range []string{"scenarios", "traps", "everyday"} {
+		if _, err := os.Stat(dir); err != nil {
+			continue
+		}
+		ss, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range ss {
+			y, err := MarshalScenario(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := Parse(s.File, y)
+			if err != nil {
+				t.Fatalf("%s: marshalled file does not load: %v\n%s", s.File, err, y)
+			}
+			want := *s
+			want.Line = back.Line
+			if !reflect.DeepEqual(&want, back) {
+				t.Fatalf("%s: loaded back differently:\n%s", s.File, y)
+			}
+			n++
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d scenarios round-tripped", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cartwright-agent/cartwright/skills/cliflag"
 	"github.com/cartwright-agent/cartwright/skills/safetext"
 )
 
@@ -88,7 +89,7 @@ func RunCLIWith(ctx context.Context, args []string, stdout, stderr io.Writer, cf
 			break
 		}
 	}
-	paths, err := parseInterspersed(fs, args)
+	paths, err := cliflag.Parse(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -477,25 +478,4 @@ func (p *progressBar) finish() {
 		p.stopped.Wait()
 	}
 	fmt.Fprint(p.w, "\r\033[K")
-}
-
-// parseInterspersed parses flags before, between or after the scenario
-// paths ("eval evals/scenarios --out DIR" works like the other commands); a
-// lone "--" ends flag parsing. It returns the paths.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }

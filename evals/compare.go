@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cartwright-agent/cartwright/skills/cliflag"
 	"github.com/cartwright-agent/cartwright/skills/safetext"
 )
 
@@ -294,7 +295,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 			break
 		}
 	}
-	paths, err := parseInterspersed(fs, args)
+	paths, err := cliflag.Parse(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -358,18 +359,18 @@ func writeComparison(w io.Writer, paths []string, a, b *Report, changes []Change
 		pct(oa.CompletionRate), pct(ob.CompletionRate), pct(oa.WrongPurchaseRate), pct(ob.WrongPurchaseRate), optStr(oa), optStr(ob),
 		fmtDur(a.Wall), fmtDur(b.Wall))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	regs, imps, other := 0, 0, 0
+	regSet, impSet, otherSet := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, c := range changes {
 		mark := "improved"
 		switch {
 		case c.Regression:
 			mark = "REGRESSED"
-			regs++
+			regSet[c.Scenario] = true
 		case c.Kind == ChangeOnlyInA || c.Kind == ChangeOnlyInB || c.Kind == ChangeNowGraded:
 			mark = "changed"
-			other++
+			otherSet[c.Scenario] = true
 		default:
-			imps++
+			impSet[c.Scenario] = true
 		}
 		if quiet && !c.Regression {
 			continue
@@ -377,11 +378,14 @@ func writeComparison(w io.Writer, paths []string, a, b *Report, changes []Change
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", mark, safetext.Line(c.Scenario), c.Kind, safetext.Terminal(c.Detail, 300))
 	}
 	tw.Flush()
-	if len(changes) > 0 && !(quiet && regs == 0) {
+	if len(changes) > 0 && !(quiet && len(regSet) == 0) {
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "%d regressed, %d improved, %d other change(s)\n", regs, imps, other)
-	return regs
+	for id := range regSet {
+		delete(impSet, id) // a scenario that regressed in any respect counts as regressed
+	}
+	fmt.Fprintf(w, "%d scenario(s) regressed, %d improved, %d added, removed or newly graded\n", len(regSet), len(impSet), len(otherSet))
+	return len(regSet)
 }
 
 // WriteCompareHTML writes a self-contained page: both sides' numbers and,
@@ -392,25 +396,35 @@ func WriteCompareHTML(w io.Writer, paths []string, a, b *Report, changes []Chang
 		R    *Report
 	}
 	type row struct {
-		C    Change
-		A, B *drillView
+		Scenario   string
+		Regression bool
+		Changes    []Change
+		A, B       *drillView
 	}
 	data := struct {
 		A, B side
-		Rows []row
+		Rows []*row
 	}{A: side{paths[0], a}, B: side{paths[1], b}}
-	for i, c := range changes {
-		r := row{C: c}
-		if c.A != nil {
-			v := drillView{R: inertRun(*c.A), ID: fmt.Sprintf("a%d", i), Caption: "A"}
-			r.A = &v
+	byID := map[string]*row{}
+	for _, c := range changes {
+		r := byID[c.Scenario]
+		if r == nil {
+			r = &row{Scenario: safetext.Terminal(c.Scenario, inertMax)}
+			i := len(data.Rows)
+			if c.A != nil {
+				v := drillView{R: inertRun(*c.A), ID: fmt.Sprintf("a%d", i), Caption: "A"}
+				r.A = &v
+			}
+			if c.B != nil {
+				v := drillView{R: inertRun(*c.B), ID: fmt.Sprintf("b%d", i), Caption: "B"}
+				r.B = &v
+			}
+			byID[c.Scenario] = r
+			data.Rows = append(data.Rows, r)
 		}
-		if c.B != nil {
-			v := drillView{R: inertRun(*c.B), ID: fmt.Sprintf("b%d", i), Caption: "B"}
-			r.B = &v
-		}
-		r.C.Scenario, r.C.Detail = safetext.Terminal(c.Scenario, inertMax), safetext.Terminal(c.Detail, inertMax)
-		data.Rows = append(data.Rows, r)
+		c.Detail = safetext.Terminal(c.Detail, inertMax)
+		r.Changes = append(r.Changes, c)
+		r.Regression = r.Regression || c.Regression
 	}
 	return comparePage.Execute(w, data)
 }
@@ -425,7 +439,7 @@ th,td{border-bottom:1px solid #e3e3e3;padding:4px 8px;text-align:left;vertical-a
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.reg td{background:#fde8e8}tr.imp td{background:#eef7f0}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:1em;align-items:start}.pair>div{min-width:0}
-.change{margin-top:2em;border-top:3px solid #ccc;padding-top:.5em}.change.reg{border-color:#c0392b}.change.imp{border-color:#3a9d5d}
+.dlinks{display:none}.change{margin-top:2em;border-top:3px solid #ccc;padding-top:.5em}.change.reg{border-color:#c0392b}.change.imp{border-color:#3a9d5d}
 ` + drillCSS + `
 </style></head><body>
 <h1>Cartwright eval compare</h1>
@@ -434,9 +448,10 @@ tr.reg td{background:#fde8e8}tr.imp td{background:#eef7f0}
 <tr><td>B</td><td>{{.B.Path}}</td><td>{{.B.R.Planner}}</td><td class="n">{{.B.R.Overall.Runs}}</td><td class="n">{{pct .B.R.Overall.CompletionRate}}</td><td class="n">{{pct .B.R.Overall.WrongPurchaseRate}}</td><td class="n">{{opt .B.R.Overall}}</td><td class="n">{{ms .B.R.Wall}}</td></tr></table>
 <h2>Changed scenarios ({{len .Rows}})</h2>
 {{if .Rows}}<table><tr><th>scenario</th><th>change</th><th>detail</th></tr>
-{{range $i, $r := .Rows}}<tr class="{{if $r.C.Regression}}reg{{else}}imp{{end}}"><td><a href="#c{{$i}}">{{$r.C.Scenario}}</a></td><td>{{if $r.C.Regression}}<b>regressed</b>: {{end}}{{$r.C.Kind}}</td><td>{{$r.C.Detail}}</td></tr>
-{{end}}</table>{{else}}<p>No scenario changed its outcome.</p>{{end}}
-{{range $i, $r := .Rows}}<section class="change {{if $r.C.Regression}}reg{{else}}imp{{end}}" id="c{{$i}}"><h2>{{$r.C.Scenario}}: {{$r.C.Kind}}</h2><p>{{$r.C.Detail}}</p>
+{{range $i, $r := .Rows}}{{range $r.Changes}}<tr class="{{if .Regression}}reg{{else}}imp{{end}}"><td><a href="#c{{$i}}">{{$r.Scenario}}</a></td><td>{{if .Regression}}<b>regressed</b>: {{end}}{{.Kind}}</td><td>{{.Detail}}</td></tr>
+{{end}}{{end}}</table>{{else}}<p>No scenario changed its outcome.</p>{{end}}
+{{range $i, $r := .Rows}}<section class="change {{if $r.Regression}}reg{{else}}imp{{end}}" id="c{{$i}}"><h2>{{$r.Scenario}}</h2>
+<ul>{{range $r.Changes}}<li>{{if .Regression}}<b>regressed</b>: {{end}}{{.Kind}} — {{.Detail}}</li>{{end}}</ul>
 <div class="pair"><div>{{with $r.A}}{{template "drill" .}}{{else}}<p>not in A</p>{{end}}</div><div>{{with $r.B}}{{template "drill" .}}{{else}}<p>not in B</p>{{end}}</div></div></section>
 {{end}}
 </body></html>

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,7 +115,7 @@ func TestCLICompare(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("a regression: exit %d, want 1\n%s\n%s", code, out, errs)
 	}
-	for _, w := range []string{"REGRESSED  good  completed → failed", "REGRESSED  good  right → wrong", "2 regressed, 0 improved", "completion 50.0% → 0.0%"} {
+	for _, w := range []string{"REGRESSED  good  completed → failed", "REGRESSED  good  right → wrong", "1 scenario(s) regressed, 0 improved", "completion 50.0% → 0.0%"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("compare output lacks %q:\n%s", w, out)
 		}
@@ -132,7 +133,7 @@ func TestCLICompare(t *testing.T) {
 			t.Errorf("compare page lacks %q", w)
 		}
 	}
-	if code, out, _ := cli(t, "compare", a, a); code != 0 || !strings.Contains(out, "0 regressed, 0 improved") {
+	if code, out, _ := cli(t, "compare", a, a); code != 0 || !strings.Contains(out, "0 scenario(s) regressed, 0 improved") {
 		t.Errorf("A against itself: exit %d\n%s", code, out)
 	}
 	// improvements alone exit 0
@@ -223,4 +224,44 @@ func TestProgressBarNamesRunsInFlight(t *testing.T) {
 	if line := p.line(); !strings.Contains(line, "+3 more") {
 		t.Errorf("six in flight: %q", line)
 	}
+}
+
+// On a terminal the bar is drawn as runs start and finish (and redrawn by
+// its ticker in between), naming the runs in flight; it is cleared at the
+// end.
+func TestCLIProgressOnATerminal(t *testing.T) {
+	dir := suiteDir(t)
+	var out, errb syncWriter
+	sys := buyer{merchant: "a", lines: []skills.LineRequest{{SKU: "A-LAT-OAT", Quantity: 2}}}
+	code := RunCLIWith(context.Background(), []string{"--trials", "2", "--parallel", "2", dir}, &out, &errb, CLIConfig{System: sys, IsTerminal: func() bool { return true }})
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	e := errb.String()
+	for _, w := range []string{"running: ", "good", "bad#2", "4/4  completed 2  wrong 2", "\r\033[K"} {
+		if !strings.Contains(e, w) {
+			t.Errorf("progress output lacks %q:\n%q", w, e)
+		}
+	}
+	if !strings.HasSuffix(e, "\r\033[K") {
+		t.Errorf("the bar is not cleared at the end: %q", e[max(0, len(e)-80):])
+	}
+}
+
+// syncWriter is a bytes.Buffer safe for concurrent writers.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }

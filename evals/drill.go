@@ -83,6 +83,8 @@ var drillFuncs = template.FuncMap{
 	},
 	"lower":   strings.ToLower,
 	"bought":  boughtShort,
+	"ended":   endedAs,
+	"short":   shortWhy,
 	"exclude": excludeString,
 	"prange": func(it planner.ItemSpec) string {
 		switch {
@@ -164,6 +166,45 @@ func excludeString(m map[string][]string) string {
 		parts[i] = k + " ∉ {" + strings.Join(m[k], ", ") + "}"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// endedAs says in words how the runtime ended the run ("bought", "asked a
+// question", "refused by policy", …).
+func endedAs(r Run) string {
+	switch r.Status {
+	case agent.StatusBought:
+		return "bought"
+	case agent.StatusDeclined:
+		return "user declined"
+	case agent.StatusRefused:
+		return "refused by policy"
+	case agent.StatusNeedsClarification:
+		return "asked a question"
+	case agent.StatusNoOffers:
+		return "nothing suitable"
+	case agent.StatusFailed:
+		return "error"
+	}
+	return strings.ReplaceAll(r.Status, "_", " ")
+}
+
+// shortWhy is the runs table's one-line reason: for a completed run what
+// made it right, else the run's reason.
+func shortWhy(r Run) string {
+	sc := r.Score
+	switch {
+	case r.Skipped:
+		return r.SkipReason
+	case sc.WrongPurchase, !sc.Completed:
+		return r.Reason
+	case sc.PriceOptimality != nil && *sc.PriceOptimality <= 1.0000001:
+		return "right, at the cheapest total"
+	case sc.PriceOptimality != nil && sc.Optimum != nil:
+		return fmt.Sprintf("right; paid %s, the cheapest was %s", sc.Paid, sc.Optimum.Total)
+	case len(sc.Bought) == 0:
+		return "right to buy nothing"
+	}
+	return "right"
 }
 
 // boughtShort is a run's purchase in a few words ("2 × Oat Latte at a").
@@ -285,13 +326,13 @@ func claimedNotAsked(r Run) []string {
 
 // drillTemplate is the drill-down, {{template "drill" drillView}}.
 const drillTemplate = `{{define "drill"}}{{$r := .R}}<article class="drill {{$r.Outcome}}" id="{{.ID}}" data-key="{{$r.Key}}">
-<header class="dh"><span class="badge {{$r.Outcome}}">{{$r.Outcome}}</span>
+<header class="dh"><span class="badge {{$r.Outcome}}">{{$r.Outcome}}</span> <span class="meta">the runtime {{if eq (ended $r) "bought"}}bought{{else}}ended: {{ended $r}}{{end}}</span>
 {{with .Caption}}<span class="cap">{{.}}</span>{{end}}
 <h2>{{$r.Scenario}}{{if gt $r.Trial 1}} <small>trial {{$r.Trial}}</small>{{end}}</h2>
 {{with $r.Title}}<p class="sub">{{.}}</p>{{end}}
-<p class="meta">{{$r.File}} · seed {{$r.Seed}} · planner <b>{{$r.PlannerLabel}}</b>{{if and $r.PlannerUsed (ne $r.PlannerUsed $r.Planner)}} (asked for {{$r.Planner}}){{end}}{{range $r.Tags}} · <span class="tag">{{.}}</span>{{end}} · <a href="{{runlink $r}}">link to this run</a> · <a href="#runs-h">back to the runs</a></p>
+<p class="meta">{{$r.File}} · seed {{$r.Seed}} · planner <b>{{$r.PlannerLabel}}</b>{{if and $r.PlannerUsed (ne $r.PlannerUsed $r.Planner)}} (asked for {{$r.Planner}}){{end}}{{range $r.Tags}} · <span class="tag">{{.}}</span>{{end}} <span class="dlinks"> · <a href="{{runlink $r}}">link to this run</a> · <a href="#runs-h">back to the runs</a></span></p>
 </header>
-<div class="why {{$r.Outcome}}"><b>Why:</b> {{$r.Reason}}
+<div class="why {{$r.Outcome}}"><b>Why:</b> {{short $r}}
 {{with findings $r}}<ul>{{range .}}<li><code>{{.Code}}</code> {{.Detail}}</li>{{end}}</ul>{{end}}</div>
 
 <h3>What was asked</h3>
@@ -379,7 +420,7 @@ const drillCSS = `
 .why{padding:.5em .8em;border-radius:6px;background:#eef7f0;margin:.6em 0}.why.wrong{background:#fde8e8}.why.failed{background:#fff6e0}.why.skipped{background:#f2f2f2}
 .why ul{margin:.3em 0 0;padding-left:1.3em}
 blockquote.req{margin:.3em 0;padding:.4em .8em;border-left:4px solid #3b73b9;background:#f4f7fc;font-size:1.1em}
-.bvse{display:grid;grid-template-columns:1fr 1fr;gap:1em}.bvse .col{min-width:0}.bvse h4{margin:.2em 0}
+.bvse{display:grid;grid-template-columns:repeat(auto-fit,minmax(330px,1fr));gap:1em}.bvse .col{min-width:0}.bvse h4{margin:.2em 0}
 tr.bad td{background:#fde8e8}tr.okc td{background:#eef7f0}.rule{color:#a93226}.miss{color:#a93226;font-size:.9em}
 ul.plain{list-style:none;padding-left:0;margin:.3em 0}.item{margin:.5em 0}
 table.acct td{padding:2px 8px}.hard{color:#a93226;font-size:.85em}tr.role-filler td{color:#999}tr.role-unknown td{background:#fff6e0}

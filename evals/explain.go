@@ -107,6 +107,13 @@ func Explain(w io.Writer, s *Scenario, r Run) {
 	}
 	p("")
 	p("observed: charged %s, x402 fees %s; confirmation asked=%v; clarification asked=%v%s", r.Charged, r.Fees, r.ConfirmationAsked, r.ClarificationAsked, ifNotEmpty(" ("+r.Question+")", r.Question))
+	for _, e := range r.Exchanges {
+		if e.Kind == ExchangeConfirm {
+			p("  user asked to confirm %s: %s", moneyOr(e.Total), e.Answer)
+		} else {
+			p("  user asked %q: %s", e.Question, orDash(fmt.Sprintf("%q", e.Answer)))
+		}
+	}
 	if d := r.Detail; d != nil {
 		for _, o := range d.Orders {
 			p("  order %s at %s: %s", o.ID, o.Merchant, o.Total)

@@ -82,8 +82,8 @@ svg text{font:12px system-ui,sans-serif}
 #runs tr.run{cursor:pointer}#runs tr.run:hover td{background:#eef3fb}
 #runs tr.wrong td:first-child{border-left:4px solid #c0392b}#runs tr.failed td:first-child{border-left:4px solid #d68910}
 #runs tr.completed td:first-child{border-left:4px solid #3a9d5d}#runs tr.skipped td{color:#888}
-#runs tr.sel td{background:#e3ecfa}
-td.req{max-width:22em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+#runs tr.sel td{background:#e3ecfa}#runs td.whycol{min-width:14em}
+td.req{max-width:16em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .filters{display:flex;gap:.6em;flex-wrap:wrap;align-items:center;background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5em .8em;position:sticky;top:0;z-index:2}
 .filters input[type=search]{min-width:16em;padding:3px 6px}.filters label{color:#555}
 #shown{color:#555;margin-left:auto}
@@ -110,13 +110,14 @@ td.req{max-width:22em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 <label>show <select id="f-status"><option value="">all ({{len .R.Runs}})</option><option value="!completed">not completed ({{add (index .Count 1) (index .Count 2)}})</option><option value="wrong">wrong purchase ({{index .Count 1}})</option><option value="failed">failed ({{index .Count 2}})</option><option value="completed">completed ({{index .Count 0}})</option><option value="skipped">skipped ({{index .Count 3}})</option></select></label>
 <label>tag <select id="f-tag"><option value="">any</option>{{range .Tags}}<option>{{.}}</option>{{end}}</select></label>
 <label>planner <select id="f-planner"><option value="">any</option>{{range .Planners}}<option>{{.}}</option>{{end}}</select></label>
+<label>time <select id="f-time"><option value="">any</option><option value="1000000000">over 1 s</option><option value="5000000000">over 5 s</option><option value="20000000000">over 20 s</option></select></label>
 <input type="search" id="f-q" placeholder="search requests and ids…" aria-label="search requests">
 <label>sort <select id="f-sort"><option value="status">worst first</option><option value="order">scenario order</option><option value="time-desc">slowest first</option><option value="time-asc">fastest first</option><option value="opt-desc">least optimal first</option><option value="id">id A–Z</option></select></label>
 <span id="shown"></span>
 </div>
 <p class="meta">Click a run to open its drill-down: what was asked, what was understood, the offers, the basket, the questions, the decision, and what was bought beside what was expected. Links to a run: <code>report.html#run=ID</code>.</p>
-<table id="runs"><thead><tr><th>scenario</th><th>outcome</th><th>planner</th><th>request</th><th>bought</th><th>charged</th><th>optimality</th><th title="this run's own time">time</th><th>why</th></tr></thead><tbody>
-{{range $i, $d := .Drills}}{{$r := $d.R}}<tr class="run {{$r.Outcome}}" data-i="{{$i}}" data-key="{{$r.Key}}" data-status="{{$r.Outcome}}" data-tags="|{{join $r.Tags "|"}}|" data-planner="{{$r.PlannerLabel}}" data-time="{{$r.Wall.Nanoseconds}}" data-opt="{{optf $r.Score.PriceOptimality}}" data-q="{{lower $r.Scenario}} {{lower $r.Request}}"><td><a href="{{runlink $r}}">{{$r.Scenario}}</a>{{if gt $.R.Trials 1}} <span class="meta">#{{$r.Trial}}</span>{{end}}</td><td><span class="badge {{$r.Outcome}}">{{$r.Outcome}}</span></td><td>{{$r.PlannerLabel}}</td><td class="req" title="{{$r.Request}}">{{$r.Request}}</td><td>{{bought $r}}</td><td class="n">{{$r.Charged}}{{if hasMoney $r.Fees}}<div class="meta">+ fees {{$r.Fees}}</div>{{end}}</td><td class="n">{{optf $r.Score.PriceOptimality}}</td><td class="n">{{ms $r.Wall}}</td><td>{{$r.Reason}}</td></tr>
+<table id="runs"><thead><tr><th>scenario</th><th>outcome</th><th title="how the runtime ended the run">ended</th><th>planner</th><th>request</th><th>bought</th><th>charged</th><th>optimality</th><th title="this run's own time">time</th><th>why</th></tr></thead><tbody>
+{{range $i, $d := .Drills}}{{$r := $d.R}}<tr class="run {{$r.Outcome}}" data-i="{{$i}}" data-key="{{$r.Key}}" data-status="{{$r.Outcome}}" data-tags="|{{join $r.Tags "|"}}|" data-planner="{{$r.PlannerLabel}}" data-time="{{$r.Wall.Nanoseconds}}" data-opt="{{optf $r.Score.PriceOptimality}}" data-q="{{lower $r.Scenario}} {{lower $r.Request}}"><td><a href="{{runlink $r}}">{{$r.Scenario}}</a>{{if gt $.R.Trials 1}} <span class="meta">#{{$r.Trial}}</span>{{end}}</td><td><span class="badge {{$r.Outcome}}">{{$r.Outcome}}</span></td><td>{{ended $r}}</td><td>{{$r.PlannerLabel}}</td><td class="req" title="{{$r.Request}}">{{$r.Request}}</td><td>{{bought $r}}</td><td class="n">{{$r.Charged}}{{if hasMoney $r.Fees}}<div class="meta">+ fees {{$r.Fees}}</div>{{end}}</td><td class="n">{{optf $r.Score.PriceOptimality}}</td><td class="n">{{ms $r.Wall}}</td><td class="whycol">{{short $r}}</td></tr>
 {{end}}</tbody></table>
 
 <div id="drills">{{range .Drills}}{{template "drill" .}}{{end}}</div>
@@ -136,13 +137,13 @@ td.req{max-width:22em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 (function(){
 var tbody=document.querySelector('#runs tbody'),rows=[].slice.call(tbody.rows);
 var st=document.getElementById('f-status'),tg=document.getElementById('f-tag'),pl=document.getElementById('f-planner'),
-q=document.getElementById('f-q'),so=document.getElementById('f-sort'),shown=document.getElementById('shown');
+q=document.getElementById('f-q'),so=document.getElementById('f-sort'),tm=document.getElementById('f-time'),shown=document.getElementById('shown');
 var rank={wrong:0,failed:1,skipped:2,completed:3};
 function apply(){
-  var s=st.value,t=tg.value,p=pl.value,w=q.value.trim().toLowerCase(),n=0;
+  var s=st.value,t=tg.value,p=pl.value,w=q.value.trim().toLowerCase(),m=tm.value?parseFloat(tm.value):0,n=0;
   rows.forEach(function(r){
     var d=r.dataset,ok=(!s||(s==='!completed'?(d.status==='wrong'||d.status==='failed'):d.status===s))&&
-      (!t||d.tags.indexOf('|'+t+'|')>=0)&&(!p||d.planner===p)&&(!w||d.q.indexOf(w)>=0);
+      (!t||d.tags.indexOf('|'+t+'|')>=0)&&(!p||d.planner===p)&&(!w||d.q.indexOf(w)>=0)&&(!m||parseFloat(d.time)>m);
     r.style.display=ok?'':'none';if(ok)n++;
   });
   var k=so.value,sorted=rows.slice();
@@ -158,7 +159,7 @@ function apply(){
   sorted.forEach(function(r){tbody.appendChild(r);});
   shown.textContent=n+' of '+rows.length+' run(s) shown';
 }
-[st,tg,pl,so].forEach(function(e){e.addEventListener('change',apply);});
+[st,tg,pl,so,tm].forEach(function(e){e.addEventListener('change',apply);});
 q.addEventListener('input',apply);
 rows.forEach(function(r){r.addEventListener('click',function(e){if(e.target.tagName!=='A')location.hash='run='+r.dataset.key;});});
 function open(){

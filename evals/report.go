@@ -202,6 +202,7 @@ func (r *Report) trimmed() *Report {
 					}
 					rejected[o.Item]++
 				}
+				o.Product.Description = "" // merchant prose: the report shows titles and attributes
 				d.Considered = append(d.Considered, o)
 			}
 			run.Detail = &d

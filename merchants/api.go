@@ -28,23 +28,39 @@ const ExtPrefix = "/cartwright/v1"
 func APIHandler(e *Engine) http.Handler {
 	a := &api{e: e}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /checkout_sessions", a.create)
-	mux.HandleFunc("POST /checkout_sessions/{id}", a.update)
-	mux.HandleFunc("GET /checkout_sessions/{id}", a.get)
-	mux.HandleFunc("POST /checkout_sessions/{id}/complete", a.complete)
-	mux.HandleFunc("POST /checkout_sessions/{id}/cancel", a.cancel)
-	mux.HandleFunc("GET /.well-known/acp.json", a.discovery)
-	mux.HandleFunc("GET "+ExtPrefix+"/info", a.info)
-	mux.HandleFunc("GET "+ExtPrefix+"/products", a.search)
-	mux.HandleFunc("GET "+ExtPrefix+"/products/{sku}", a.product)
-	mux.HandleFunc("GET "+ExtPrefix+"/orders/{id}", a.order)
-	mux.HandleFunc("POST "+ExtPrefix+"/orders/{id}/cancel", a.cancelOrder)
-	mux.HandleFunc("POST "+ExtPrefix+"/orders/{id}/refunds", a.refund)
-	a.feedRoutes(mux)
+	for _, rt := range append(a.routes(), a.feedRoutes()...) {
+		mux.HandleFunc(rt.method+" "+rt.pattern, rt.h)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", "no route "+r.Method+" "+r.URL.Path, "")
 	})
 	return serveAPI(e, mux)
+}
+
+// route is one method and path pattern of a merchant's API.
+type route struct {
+	method, pattern string
+	h               http.HandlerFunc
+}
+
+// routes are the ACP checkout routes, the discovery document and
+// Cartwright's extension (documented in openapi.cartwright.yaml); the
+// feed routes are feedRoutes.
+func (a *api) routes() []route {
+	return []route{
+		{"POST", "/checkout_sessions", a.create},
+		{"POST", "/checkout_sessions/{id}", a.update},
+		{"GET", "/checkout_sessions/{id}", a.get},
+		{"POST", "/checkout_sessions/{id}/complete", a.complete},
+		{"POST", "/checkout_sessions/{id}/cancel", a.cancel},
+		{"GET", "/.well-known/acp.json", a.discovery},
+		{"GET", ExtPrefix + "/info", a.info},
+		{"GET", ExtPrefix + "/products", a.search},
+		{"GET", ExtPrefix + "/products/{sku}", a.product},
+		{"GET", ExtPrefix + "/orders/{id}", a.order},
+		{"POST", ExtPrefix + "/orders/{id}/cancel", a.cancelOrder},
+		{"POST", ExtPrefix + "/orders/{id}/refunds", a.refund},
+	}
 }
 
 // FeedHandler serves only the merchant's Feed API (the feeds routes of
@@ -52,7 +68,9 @@ func APIHandler(e *Engine) http.Handler {
 func FeedHandler(e *Engine) http.Handler {
 	a := &api{e: e}
 	mux := http.NewServeMux()
-	a.feedRoutes(mux)
+	for _, rt := range a.feedRoutes() {
+		mux.HandleFunc(rt.method+" "+rt.pattern, rt.h)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", e.ID()+" has no API besides its product feed (/feeds/"+FeedID(e.ID())+"); it sells through its web storefront at /shop/", "")
 	})

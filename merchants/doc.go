@@ -13,10 +13,12 @@
 // interface other than api or web, and faults naming unknown SKUs are
 // errors that name the file, line, column and field. Money is a decimal
 // string in major units or a number, parsed exactly; the currency defaults
-// to CNY. Two additive fields: `seed` (top level, seeds every merchant's
-// fault PRNG; default 1) and `group` on a product (its variant group, shown
-// as one product page by the storefront); a pre-selected add-on may name
-// its `sku` (default ADDON-n).
+// to CNY. Additive fields: `seed` (top level, seeds every merchant's
+// fault PRNG; default 1), `group` on a product (its variant group, shown
+// as one product page by the storefront and one feed Product),
+// `list_price` on a product (its pre-discount price, not below price;
+// shown in the feed only); a pre-selected add-on may name its `sku`
+// (default ADDON-n).
 //
 // # HTTP API (one server per merchant)
 //
@@ -43,7 +45,21 @@
 // (skills.PriceCart is the pricing rule). Completion takes the delegated
 // token in payment_data.instrument.credential.token.
 //
-// Cartwright's extension, for discovery, search and after-sales:
+// ACP product feeds (openapi.feed.yaml; mapping in feed.go): every merchant,
+// web-only ones included, publishes its catalog as feed FeedID(id)
+// ("feed_<merchant id>"), discovery lists the "feeds" service:
+//
+//	POST  /feeds                 CreateFeedRequest → 201 FeedMetadata (a new, empty feed)
+//	GET   /feeds/{id}            → 200 FeedMetadata (updated_at: last catalog change); 404 feed_not_found
+//	GET   /feeds/{id}/products   → 200 {"products": [Product…]}: the live catalog; 404
+//	PATCH /feeds/{id}/products   {"products": […]} upserted by Product.id → 200 {id, accepted}; 400; 404
+//
+// WriteWorldFeeds (`cartwright merchants feed`) writes the same feeds as
+// files: <dir>/<merchant>/metadata.json and products.jsonl.
+//
+// Cartwright's extension, for discovery, search and after-sales, written
+// down in openapi.cartwright.yaml (a test checks it against the server
+// both ways):
 //
 //	GET  /cartwright/v1/info                 skills.MerchantInfo (shipping, coupons, vocabulary)
 //	                                         + "payment": {network_url, delegate_payment_url, psp, merchant_id}
@@ -72,7 +88,9 @@
 // the first completion of a session holding the SKU: nothing is charged and
 // the repriced session comes back. injection appends text to a product's
 // description; preselected_addons are added to every new session and
-// removed when an update's line_items omit them.
+// removed when an update's line_items omit them. stale_feed makes the
+// product feed show an older price or availability for a SKU than checkout
+// charges and honours (checkout stays authoritative).
 //
 // # Running
 //

@@ -292,6 +292,10 @@ func copyInfo(in skills.MerchantInfo) skills.MerchantInfo {
 	for k, v := range in.Attributes {
 		out.Attributes[k] = append([]string(nil), v...)
 	}
+	out.Catalog = make([]skills.CategoryVocabulary, len(in.Catalog))
+	for i, c := range in.Catalog {
+		out.Catalog[i] = c.Clone()
+	}
 	return out
 }
 
@@ -540,15 +544,25 @@ func (e *Engine) open(s *session) error {
 	return nil
 }
 
-// UpdateSession changes a session's cart, coupon or address.
-func (e *Engine) UpdateSession(_ context.Context, id string, up SessionUpdate) (*Session, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+// getOpen returns session id when it can still change (see open). The
+// caller holds e.mu.
+func (e *Engine) getOpen(id string) (*session, error) {
 	s, err := e.get(id)
 	if err != nil {
 		return nil, err
 	}
 	if err := e.open(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// UpdateSession changes a session's cart, coupon or address.
+func (e *Engine) UpdateSession(_ context.Context, id string, up SessionUpdate) (*Session, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.getOpen(id)
+	if err != nil {
 		return nil, err
 	}
 	if up.Lines != nil {
@@ -614,11 +628,8 @@ func (e *Engine) Complete(ctx context.Context, id string, pay Payment) (*Session
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, err := e.get(id)
+	s, err := e.getOpen(id)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.open(s); err != nil {
 		return nil, err
 	}
 	if pay.Address != nil {
@@ -681,11 +692,8 @@ func (e *Engine) Complete(ctx context.Context, id string, pay Payment) (*Session
 func (e *Engine) Review(_ context.Context, id string) (*Session, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, err := e.get(id)
+	s, err := e.getOpen(id)
 	if err != nil {
-		return nil, err
-	}
-	if err := e.open(s); err != nil {
 		return nil, err
 	}
 	e.checkoutFaults(s)

@@ -28,12 +28,12 @@ import (
 // the group (name = attribute key); a single-variant product lists all its
 // attributes. Price is the catalog price (upper-case currency); unit_price
 // is derived when exactly one attribute value is a mass or volume (g, kg,
-// ml, l): per 100 g/ml for g and ml, per 1 kg/l for kg and l. Availability
+// ml, l): per 1 kg or per 1 l, whatever the pack's unit, so packs compare. Availability
 // comes from stock (0: out_of_stock, 1–5: limited_stock, else in_stock).
 // Categories carry the catalog category (taxonomy "merchant") and the brand
 // (taxonomy "brand": the feed schema has no brand field); seller is the
-// merchant's name; condition is "new". The world has no pre-discount price,
-// so list_price is never set.
+// merchant's name; condition is "new"; list_price is the product's
+// optional list_price in the world (its pre-discount price).
 //
 // The stale_feed fault overrides a SKU's price and/or availability in the
 // feed (both forms) while checkout keeps the real ones.
@@ -102,6 +102,9 @@ func feedVariant(m *Merchant, cur skills.Currency, p skills.Product, differing m
 		Availability: availability(p.Stock),
 		Condition:    []string{"new"},
 		Seller:       &acp.FeedSeller{Name: m.Name},
+	}
+	if lp, ok := m.ListPrices[p.SKU]; ok {
+		v.ListPrice = &acp.FeedPrice{Amount: lp.Minor, Currency: string(cur)}
 	}
 	if ownDescription && p.Description != "" {
 		v.Description = &acp.FeedDescription{Plain: p.Description}
@@ -195,7 +198,7 @@ var measureRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*(g|kg|ml|l)$`)
 
 // unitPrice derives a normalised unit price from the one attribute value
 // that is a mass or volume ("500g", "1.8l"); nil when none or several are.
-// The amount is exact: price × reference ÷ measure, rounded half up.
+// The amount is exact: price ÷ measure (in kg or l), rounded half up.
 func unitPrice(price skills.Money, attrs map[string]string) *acp.FeedUnitPrice {
 	var num, unit string
 	found := 0
@@ -212,13 +215,19 @@ func unitPrice(price skills.Money, attrs map[string]string) *acp.FeedUnitPrice {
 	if !ok || qty.Sign() <= 0 {
 		return nil
 	}
-	ref := int64(1)
-	if unit == "g" || unit == "ml" {
-		ref = 100
+	// One reference per dimension (1 kg, 1 l), so a 950 ml and a 1 l
+	// carton compare directly: amount = price ÷ (qty in kg or l).
+	refUnit, scale := "kg", int64(1)
+	switch unit {
+	case "g":
+		scale = 1000
+	case "ml":
+		refUnit, scale = "l", 1000
+	case "l":
+		refUnit = "l"
 	}
-	// amount = price × ref ÷ qty, half up.
 	r := new(big.Rat).SetInt64(price.Minor)
-	r.Mul(r, new(big.Rat).SetInt64(ref))
+	r.Mul(r, big.NewRat(scale, 1))
 	r.Quo(r, qty)
 	r.Add(r, big.NewRat(1, 2))
 	amount := new(big.Int).Quo(r.Num(), r.Denom())
@@ -229,7 +238,7 @@ func unitPrice(price skills.Money, attrs map[string]string) *acp.FeedUnitPrice {
 	return &acp.FeedUnitPrice{
 		Amount: amount.Int64(), Currency: string(price.Currency),
 		Measure:   acp.FeedMeasure{Value: f, Unit: unit},
-		Reference: acp.FeedReferenceMeasure{Value: ref, Unit: unit},
+		Reference: acp.FeedReferenceMeasure{Value: 1, Unit: refUnit},
 	}
 }
 

@@ -19,11 +19,13 @@ import (
 // The RFC has the agent host this API and merchants push to it; the mock
 // merchants host their own feed so it can be read (and updated) without an
 // agent-side feed service.
-func (a *api) feedRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /feeds", a.createFeed)
-	mux.HandleFunc("GET /feeds/{id}", a.getFeed)
-	mux.HandleFunc("GET /feeds/{id}/products", a.getFeedProducts)
-	mux.HandleFunc("PATCH /feeds/{id}/products", a.upsertFeedProducts)
+func (a *api) feedRoutes() []route {
+	return []route{
+		{"POST", "/feeds", a.createFeed},
+		{"GET", "/feeds/{id}", a.getFeed},
+		{"GET", "/feeds/{id}/products", a.getFeedProducts},
+		{"PATCH", "/feeds/{id}/products", a.upsertFeedProducts},
+	}
 }
 
 func feedNotFound(w http.ResponseWriter) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -200,6 +201,9 @@ func TestFeedMapping(t *testing.T) {
 	if a := tee.Variants[2].Availability; *a.Available || a.Status != acp.AvailabilityOutOfStock {
 		t.Errorf("TEE-BLU-S (stock 0): %+v", a)
 	}
+	if lp := tee.Variants[3].ListPrice; lp == nil || *lp != (acp.FeedPrice{Amount: 1999, Currency: "USD"}) || v.ListPrice != nil {
+		t.Errorf("list prices: %+v (red: %+v)", lp, v.ListPrice)
+	}
 	if tee.Variants[3].Availability.Status != acp.AvailabilityInStock {
 		t.Errorf("TEE-BLU-M: %+v", tee.Variants[3].Availability)
 	}
@@ -217,12 +221,12 @@ func TestFeedMapping(t *testing.T) {
 
 	g := feedOf(t, w, "grocer")
 	for sku, want := range map[string]acp.FeedUnitPrice{
-		// 5.99 per 1 kg; 4.00 / 1.5 l = 2.666… → 267 per l; 6.50 / 340 g × 100 = 1.9117… → 191.
+		// 5.99 per 1 kg; 4.00 / 1.5 l = 2.666… → 267 per l; 6.50 / 0.34 kg = 19.117… → 1912 per kg.
 		"OATS-1KG":   {Amount: 599, Currency: "USD", Measure: acp.FeedMeasure{Value: 1, Unit: "kg"}, Reference: acp.FeedReferenceMeasure{Value: 1, Unit: "kg"}},
 		"JUICE-1.5L": {Amount: 267, Currency: "USD", Measure: acp.FeedMeasure{Value: 1.5, Unit: "l"}, Reference: acp.FeedReferenceMeasure{Value: 1, Unit: "l"}},
-		"HONEY-340G": {Amount: 191, Currency: "USD", Measure: acp.FeedMeasure{Value: 340, Unit: "g"}, Reference: acp.FeedReferenceMeasure{Value: 100, Unit: "g"}},
-		// stale price 2.49 for 500 g → 0.498 → 50 per 100 g.
-		"OATS-500G": {Amount: 50, Currency: "USD", Measure: acp.FeedMeasure{Value: 500, Unit: "g"}, Reference: acp.FeedReferenceMeasure{Value: 100, Unit: "g"}},
+		"HONEY-340G": {Amount: 1912, Currency: "USD", Measure: acp.FeedMeasure{Value: 340, Unit: "g"}, Reference: acp.FeedReferenceMeasure{Value: 1, Unit: "kg"}},
+		// stale price 2.49 for 500 g → 4.98 per kg.
+		"OATS-500G": {Amount: 498, Currency: "USD", Measure: acp.FeedMeasure{Value: 500, Unit: "g"}, Reference: acp.FeedReferenceMeasure{Value: 1, Unit: "kg"}},
 	} {
 		_, v, ok := variantByID(g, sku)
 		if !ok || v.UnitPrice == nil || *v.UnitPrice != want {
@@ -325,6 +329,7 @@ func TestFeedAPI(t *testing.T) {
 	for name, w := range map[string]*World{"demo": demo, "variants": loadVariants(t)} {
 		t.Run(name, func(t *testing.T) {
 			h := start(t, w, Options{InProcessPayments: true})
+			checkedOut := 0
 			for _, m := range w.Merchants {
 				id := FeedID(m.ID)
 				r := h.send("GET", m.ID, "/feeds/"+id, "", "")
@@ -348,6 +353,24 @@ func TestFeedAPI(t *testing.T) {
 				if n != len(m.Products) {
 					t.Errorf("%s: %d variants served, %d products in the catalog", m.ID, n, len(m.Products))
 				}
+				// A variant's id is the checkout item id (the RFC's
+				// requirement): the first available variant of every product
+				// checks out at the feed's price (no stale_feed here).
+				if m.Interface == InterfaceAPI && len(m.Faults.StaleFeed) == 0 {
+					for _, p := range pr.Products {
+						for _, v := range p.Variants {
+							if !*v.Availability.Available {
+								continue
+							}
+							s := h.create(m.ID, fmt.Sprintf(`{"line_items":[{"id":%q}]}`, v.ID))
+							if len(s.LineItems) == 0 || s.LineItems[0].Item.ID != v.ID || s.LineItems[0].UnitAmount != v.Price.Amount {
+								t.Errorf("%s: variant %s (feed price %d) checks out as %+v", m.ID, v.ID, v.Price.Amount, s.LineItems)
+							}
+							checkedOut++
+							break
+						}
+					}
+				}
 				for _, path := range []string{"/feeds/feed_nope", "/feeds/feed_nope/products"} {
 					r = h.send("GET", m.ID, path, "", "")
 					if r.status != 404 {
@@ -359,6 +382,10 @@ func TestFeedAPI(t *testing.T) {
 					}
 				}
 			}
+			if checkedOut == 0 {
+				t.Error("no feed variant was checked out")
+			}
+			t.Logf("%d feed variants (one per product) checked out at their feed price", checkedOut)
 		})
 	}
 }
@@ -523,6 +550,7 @@ func TestStaleFeedLoad(t *testing.T) {
 		{"      stale_feed: {sku: A, price: \"-1\"}\n", `w.yaml:7:35: merchants[0].faults.stale_feed.price: must not be negative`},
 		{"      stale_feed: {sku: A, stock: 3}\n", `w.yaml:7:28: merchants[0].faults.stale_feed.stock: unknown field`},
 		{"      stale_feed: [{sku: A, price: 1}, {sku: A, in_stock: false}]\n", `w.yaml:7:46: merchants[0].faults.stale_feed[1].sku: sku "A" is already stale`},
+		{"      stale_feed: {sku: A, price: 1}\n  - id: n\n    products: [{sku: B, title: B, price: \"2.00\", list_price: \"1.50\"}]\n", `w.yaml:9:62: merchants[1].products[0].list_price: 1.50 is below the price 2.00`},
 		{"      stale_feed: []\n", `w.yaml:7:19: merchants[0].faults.stale_feed: must name at least one sku`},
 	} {
 		_, err := LoadWorldBytes("w.yaml", []byte(base+c.yaml))
@@ -539,4 +567,33 @@ func usdToken(t *testing.T, h *harness, merchant, session string) string {
 		t.Fatal(err)
 	}
 	return resp.ID
+}
+
+// Concurrent upserts and reads of one feed lose nothing (run with -race).
+func TestFeedConcurrentUpserts(t *testing.T) {
+	h := start(t, loadVariants(t), Options{InProcessPayments: true})
+	e := h.r.Engine("threads")
+	meta := e.CreateFeed("")
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				id := fmt.Sprintf("prod_%d_%d", g, i)
+				body := fmt.Sprintf(`{"products":[{"id":%q,"variants":[{"id":"%s-v","title":"v"}]}]}`, id, id)
+				if r := h.send("PATCH", "threads", "/feeds/"+meta.ID+"/products", "", body); r.status != 200 {
+					t.Errorf("upsert %s: %d %s", id, r.status, r.body)
+				}
+				if _, ok := e.FeedProductSet(FeedID("threads")); !ok {
+					t.Error("catalog feed vanished")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	ps, _ := e.FeedProductSet(meta.ID)
+	if len(ps) != 80 {
+		t.Errorf("%d products after 80 distinct upserts", len(ps))
+	}
 }

@@ -202,8 +202,14 @@ func (d *decoder) merchant(n *yaml.Node, path string) *Merchant {
 	if v, ok := f["products"]; ok {
 		for i, pn := range d.Seq(v, path+".products") {
 			pp := fmt.Sprintf("%s.products[%d]", path, i)
-			p := d.product(pn, pp)
+			p, list := d.product(pn, pp)
 			p.Merchant = m.ID
+			if list != nil {
+				if m.ListPrices == nil {
+					m.ListPrices = map[string]skills.Money{}
+				}
+				m.ListPrices[p.SKU] = *list
+			}
 			if p.SKU != "" && skus[p.SKU] {
 				d.Fail(pn, pp+".sku", "duplicate sku %q in merchant %q", p.SKU, m.ID)
 			}
@@ -242,8 +248,8 @@ func (d *decoder) x402(n *yaml.Node, path, iface string) *X402Terms {
 	return t
 }
 
-func (d *decoder) product(n *yaml.Node, path string) skills.Product {
-	f, _ := d.Fields(n, path, "sku", "title", "category", "brand", "price", "stock", "rating", "attributes", "description", "group")
+func (d *decoder) product(n *yaml.Node, path string) (skills.Product, *skills.Money) {
+	f, _ := d.Fields(n, path, "sku", "title", "category", "brand", "price", "list_price", "stock", "rating", "attributes", "description", "group")
 	p := skills.Product{Stock: 100}
 	req := func(k string) *yaml.Node {
 		v, ok := f[k]
@@ -306,7 +312,15 @@ func (d *decoder) product(n *yaml.Node, path string) skills.Product {
 			}
 		}
 	}
-	return p
+	var list *skills.Money
+	if v, ok := f["list_price"]; ok {
+		lp := d.nonNegMoney(v, path+".list_price")
+		if lp.Minor < p.Price.Minor {
+			d.Fail(v, path+".list_price", "%s is below the price %s (a list price is the pre-discount price)", lp.Decimal(), p.Price.Decimal())
+		}
+		list = &lp
+	}
+	return p, list
 }
 
 func (d *decoder) faults(n *yaml.Node, path string, skus map[string]bool) Faults {

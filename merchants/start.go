@@ -2,6 +2,7 @@ package merchants
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/merchants/demo"
+	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
 	"github.com/cartwright-agent/cartwright/merchants/paynet"
 	"github.com/cartwright-agent/cartwright/merchants/x402"
+	"github.com/cartwright-agent/cartwright/skills/acp"
 )
 
 // DemoWorld parses the built-in demo world.
@@ -41,6 +44,13 @@ type Options struct {
 	// 30 s): a client that declares a body and never sends it is cut off.
 	// IdleTimeout bounds an idle keep-alive connection (default 60 s).
 	ReadTimeout, IdleTimeout time.Duration
+	// WitnessKey is the payment network's audit-witness key (nil: a fresh
+	// one): kept across runs, countersignatures of earlier runs stay
+	// checkable against the same pinned key.
+	WitnessKey ed25519.PrivateKey
+	// Wrap, when set, wraps every server's handler (merchants, payment
+	// network, facilitator): benchmarks time what the world spends.
+	Wrap func(http.Handler) http.Handler
 }
 
 // Server limits every HTTP server of the world applies.
@@ -138,6 +148,9 @@ func (r *Running) serve(h http.Handler, log *slog.Logger, opts Options) (string,
 	if idle <= 0 {
 		idle = defaultIdleTimeout
 	}
+	if opts.Wrap != nil {
+		h = opts.Wrap(h)
+	}
 	s := &http.Server{Handler: http.MaxBytesHandler(h, MaxRequestBody), ReadHeaderTimeout: min(10*time.Second, read), ReadTimeout: read,
 		WriteTimeout: writeTimeout, IdleTimeout: idle, MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	r.servers = append(r.servers, s)
@@ -161,7 +174,7 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	net := paynet.New(paynet.Config{Verifier: opts.Verifier, Now: opts.Now})
+	net := paynet.New(paynet.Config{Verifier: opts.Verifier, Now: opts.Now, WitnessKey: opts.WitnessKey})
 	r := &Running{World: w, Paynet: net}
 	var err error
 	if r.PaynetURL, err = r.serve(net.Handler(), log, opts); err != nil {
@@ -218,8 +231,15 @@ func Start(ctx context.Context, w *World, opts Options) (*Running, error) {
 					Description: "catalog search at " + m.Name, MimeType: "application/json", Facilitator: fac, Next: api})
 			}
 		} else {
-			// No API: the storefront, and the catalog's product feed.
-			mux.Handle("/", FeedHandler(e))
+			// No API: the storefront, and the catalog's product feed. Only
+			// the feed routes go through the feed handler (and its faults):
+			// a browser's stray requests (favicon) draw no fault.
+			feed := FeedHandler(e)
+			mux.Handle("/feeds", feed)
+			mux.Handle("/feeds/", feed)
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				httpx.WriteError(w, http.StatusNotFound, acp.ErrTypeInvalidRequest, "not_found", m.ID+" has no API besides its product feed (/feeds/"+FeedID(m.ID)+"); it sells through its web storefront at /shop/", "")
+			})
 		}
 		if rm.URL, err = r.serve(mux, log, opts); err != nil {
 			r.Close()

@@ -22,6 +22,9 @@ type Merchant struct {
 	Coupons   []skills.Coupon
 	Faults    Faults
 	Products  []skills.Product // Merchant field set, Stock defaulted
+	// ListPrices are products' pre-discount prices by SKU (the optional
+	// list_price of a world product): shown in the product feed only.
+	ListPrices map[string]skills.Money
 	// X402, when set, puts per-request fees on the merchant's API in x402
 	// form (HTTP 402 Payment Required, paid through the world's
 	// facilitator). Nil: every request is free.
@@ -122,6 +125,7 @@ func (m *Merchant) Info(cur skills.Currency) skills.MerchantInfo {
 	}
 	info.Categories = sortedKeys(cats)
 	info.Brands = sortedKeys(brands)
+	info.Catalog = skills.CatalogVocabulary(m.Products)
 	for k, vs := range attrs {
 		info.Attributes[k] = sortedKeys(vs)
 	}

@@ -245,6 +245,10 @@ type Vocabulary struct {
 	Brands     []string            `json:"brands"`
 	Merchants  map[string]string   `json:"merchants"` // id → display name
 	Currency   skills.Currency     `json:"currency"`
+	// Catalog is the vocabulary per category, merged across merchants
+	// (sorted by category; a title sold by several merchants is one item).
+	// Nil when no merchant publishes one: the flat lists above still hold.
+	Catalog []skills.CategoryVocabulary `json:"catalog,omitempty"`
 }
 
 // MergeVocabulary folds merchants' published vocabularies into one.
@@ -276,7 +280,66 @@ func MergeVocabulary(infos []skills.MerchantInfo) Vocabulary {
 	for k, set := range attrs {
 		v.Attributes[k] = sortedKeys(set)
 	}
+	v.Catalog = mergeCatalogs(infos)
 	return v
+}
+
+// mergeCatalogs merges the merchants' per-category vocabularies: counts add
+// up, value and brand lists are unions, items are deduplicated by title.
+func mergeCatalogs(infos []skills.MerchantInfo) []skills.CategoryVocabulary {
+	type acc struct {
+		c      skills.CategoryVocabulary
+		vals   map[string]map[string]bool
+		brands map[string]bool
+		titles map[string]bool
+	}
+	by := map[string]*acc{}
+	for _, in := range infos {
+		for _, c := range in.Catalog {
+			a := by[c.Category]
+			if a == nil {
+				a = &acc{c: skills.CategoryVocabulary{Category: c.Category, Attributes: map[string][]string{}, KeyCounts: map[string]int{}},
+					vals: map[string]map[string]bool{}, brands: map[string]bool{}, titles: map[string]bool{}}
+				by[c.Category] = a
+			}
+			a.c.Products += c.Products
+			for k, n := range c.KeyCounts {
+				a.c.KeyCounts[k] += n
+			}
+			for k, vs := range c.Attributes {
+				if a.vals[k] == nil {
+					a.vals[k] = map[string]bool{}
+				}
+				for _, x := range vs {
+					a.vals[k][x] = true
+				}
+			}
+			for _, b := range c.Brands {
+				a.brands[b] = true
+			}
+			for _, it := range c.Items {
+				if a.titles[it.Title] || len(a.c.Items) >= skills.MaxVocabularyItems {
+					continue
+				}
+				a.titles[it.Title] = true
+				a.c.Items = append(a.c.Items, it)
+			}
+		}
+	}
+	if len(by) == 0 {
+		return nil
+	}
+	out := make([]skills.CategoryVocabulary, 0, len(by))
+	for _, a := range by {
+		for k, set := range a.vals {
+			a.c.Attributes[k] = sortedKeys(set)
+		}
+		a.c.Brands = sortedKeys(a.brands)
+		sort.SliceStable(a.c.Items, func(i, j int) bool { return a.c.Items[i].Title < a.c.Items[j].Title })
+		out = append(out, a.c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Category < out[j].Category })
+	return out
 }
 
 func sortedKeys(m map[string]bool) []string {

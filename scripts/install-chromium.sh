@@ -20,26 +20,12 @@ if [[ -x "$CHROMIUM" ]]; then
 	exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-	log "apt-get not found: install Chromium yourself and set CARTWRIGHT_CHROMIUM to its path"
+# shellcheck source=apt-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+apt_install install-chromium chromium fonts-liberation || {
+	log "set CARTWRIGHT_CHROMIUM to a Chromium you installed yourself"
 	exit 1
-fi
-
-SUDO=()
-if [[ $(id -u) -ne 0 ]]; then
-	if command -v sudo >/dev/null 2>&1; then
-		SUDO=(sudo)
-	else
-		log "need root (or sudo) to apt-get install chromium"
-		exit 1
-	fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-log "apt-get update"
-"${SUDO[@]}" apt-get update -q >&2
-log "apt-get install chromium fonts-liberation"
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation >&2
+}
 
 if [[ ! -x "$CHROMIUM" ]]; then
 	log "apt-get finished but $CHROMIUM is missing"

@@ -18,26 +18,12 @@ if GLPSOL="$(command -v glpsol)"; then
 	exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-	log "apt-get not found: install GLPK (glpsol) yourself and set CARTWRIGHT_GLPSOL to its path"
+# shellcheck source=apt-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
+apt_install install-glpk glpk-utils || {
+	log "set CARTWRIGHT_GLPSOL to a glpsol you installed yourself"
 	exit 1
-fi
-
-SUDO=()
-if [[ $(id -u) -ne 0 ]]; then
-	if command -v sudo >/dev/null 2>&1; then
-		SUDO=(sudo)
-	else
-		log "need root (or sudo) to apt-get install glpk-utils"
-		exit 1
-	fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-log "apt-get update"
-"${SUDO[@]}" apt-get update -q >&2
-log "apt-get install glpk-utils"
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends glpk-utils >&2
+}
 
 if ! GLPSOL="$(command -v glpsol)"; then
 	log "apt-get finished but glpsol is missing"

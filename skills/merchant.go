@@ -3,6 +3,7 @@ package skills
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 )
 
@@ -48,6 +49,122 @@ type MerchantInfo struct {
 	Attributes map[string][]string `json:"attributes,omitempty"`
 	// Brands lists the brands the merchant sells.
 	Brands []string `json:"brands,omitempty"`
+	// Catalog is the same vocabulary per category, with the products'
+	// titles and attribute records (bounded: see CatalogVocabulary). A
+	// planner reads product nouns, per-category attribute keys and the
+	// dimensions products differ on from it.
+	Catalog []CategoryVocabulary `json:"catalog,omitempty"`
+}
+
+// CategoryVocabulary is one category of a merchant's catalog as a planner
+// reads it: its attribute keys and values, brands, and its products' titles
+// and attribute records (Items, at most MaxVocabularyItems per category).
+type CategoryVocabulary struct {
+	Category string `json:"category"`
+	// Products is how many products the category has (Items may hold fewer).
+	Products   int                 `json:"products"`
+	Attributes map[string][]string `json:"attributes,omitempty"`
+	// KeyCounts is, per attribute key, how many of the category's products
+	// carry it (a key fewer products carry is partial: "milk" on plant
+	// milks only).
+	KeyCounts map[string]int   `json:"key_counts,omitempty"`
+	Brands    []string         `json:"brands,omitempty"`
+	Items     []VocabularyItem `json:"items,omitempty"`
+}
+
+// VocabularyItem is one product as the vocabulary shows it: no price, no
+// stock, no description (merchant prose is never vocabulary).
+type VocabularyItem struct {
+	Title      string            `json:"title"`
+	Brand      string            `json:"brand,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// MaxVocabularyItems bounds the product records per category in a
+// CategoryVocabulary.
+const MaxVocabularyItems = 400
+
+// CatalogVocabulary builds the per-category vocabulary of products, sorted
+// by category; each category's Items are sorted by title and bounded by
+// MaxVocabularyItems.
+func CatalogVocabulary(products []Product) []CategoryVocabulary {
+	byCat := map[string]*CategoryVocabulary{}
+	vals := map[string]map[string]map[string]bool{}
+	brands := map[string]map[string]bool{}
+	for _, p := range products {
+		c := byCat[p.Category]
+		if c == nil {
+			c = &CategoryVocabulary{Category: p.Category, Attributes: map[string][]string{}, KeyCounts: map[string]int{}}
+			byCat[p.Category] = c
+			vals[p.Category] = map[string]map[string]bool{}
+			brands[p.Category] = map[string]bool{}
+		}
+		c.Products++
+		if p.Brand != "" {
+			brands[p.Category][p.Brand] = true
+		}
+		it := VocabularyItem{Title: p.Title, Brand: p.Brand}
+		if len(p.Attributes) > 0 {
+			it.Attributes = make(map[string]string, len(p.Attributes))
+		}
+		for k, v := range p.Attributes {
+			it.Attributes[k] = v
+			c.KeyCounts[k]++
+			if vals[p.Category][k] == nil {
+				vals[p.Category][k] = map[string]bool{}
+			}
+			vals[p.Category][k][v] = true
+		}
+		c.Items = append(c.Items, it)
+	}
+	out := make([]CategoryVocabulary, 0, len(byCat))
+	for cat, c := range byCat {
+		for k, set := range vals[cat] {
+			c.Attributes[k] = sortedSet(set)
+		}
+		c.Brands = sortedSet(brands[cat])
+		sort.SliceStable(c.Items, func(i, j int) bool { return c.Items[i].Title < c.Items[j].Title })
+		if len(c.Items) > MaxVocabularyItems {
+			c.Items = c.Items[:MaxVocabularyItems]
+		}
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Category < out[j].Category })
+	return out
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Clone returns a deep copy of c.
+func (c CategoryVocabulary) Clone() CategoryVocabulary {
+	out := c
+	out.Attributes = make(map[string][]string, len(c.Attributes))
+	for k, v := range c.Attributes {
+		out.Attributes[k] = append([]string(nil), v...)
+	}
+	out.KeyCounts = make(map[string]int, len(c.KeyCounts))
+	for k, n := range c.KeyCounts {
+		out.KeyCounts[k] = n
+	}
+	out.Brands = append([]string(nil), c.Brands...)
+	out.Items = make([]VocabularyItem, len(c.Items))
+	for i, it := range c.Items {
+		out.Items[i] = it
+		if it.Attributes != nil {
+			out.Items[i].Attributes = make(map[string]string, len(it.Attributes))
+			for k, v := range it.Attributes {
+				out.Items[i].Attributes[k] = v
+			}
+		}
+	}
+	return out
 }
 
 // Shipping is a merchant's published delivery rule: Fee per order, waived

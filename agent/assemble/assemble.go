@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
+	"github.com/cartwright-agent/cartwright/agent/audit"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
 	"github.com/cartwright-agent/cartwright/agent/policy"
 	"github.com/cartwright-agent/cartwright/agent/wallet"
@@ -41,6 +42,7 @@ import (
 	"github.com/cartwright-agent/cartwright/skills/browser"
 	"github.com/cartwright-agent/cartwright/skills/pay"
 	"github.com/cartwright-agent/cartwright/skills/store"
+	"github.com/cartwright-agent/cartwright/skills/witness"
 )
 
 // Merchant interfaces.
@@ -73,6 +75,9 @@ type Config struct {
 	// KeysDir holds the user's and the agent's signing keys (created on
 	// first use). Empty: fresh keys for this Runtime only.
 	KeysDir string
+	// AgentKeyFile, when set, is the agent key's file (NAME.ed25519) apart
+	// from KeysDir (the CLI takes it from $CARTWRIGHT_AGENT_KEY).
+	AgentKeyFile string
 	// Memory chooses where preference memory lives (default: the state
 	// database's own tables).
 	Memory MemoryOptions
@@ -203,7 +208,7 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 			rt = nil
 		}
 	}()
-	if rt.Authority, err = OpenAuthority(ctx, cfg.DB, cfg.KeysDir, cfg.UserID); err != nil {
+	if rt.Authority, err = OpenAuthorityKey(ctx, cfg.DB, cfg.KeysDir, cfg.AgentKeyFile, cfg.UserID); err != nil {
 		return nil, err
 	}
 	if rt.fees, err = openFeeBook(ctx, cfg.DB); err != nil {
@@ -337,6 +342,11 @@ func Build(ctx context.Context, cfg Config) (rt *Runtime, err error) {
 		}
 	}
 	rt.Verifier = rt.Authority.Verifier(func() *wallet.Wallet { return rt.Wallet })
+
+	// The payment network witnesses the audit log's head at every payment
+	// (and refund); its key is pinned in the key directory.
+	wc := &witness.Client{BaseURL: cfg.PaynetURL, HTTPClient: hc}
+	rt.Authority.Audit.SetWitness(wc.Witness, audit.NewPins(cfg.KeysDir))
 
 	// Payment authority: rail, policy, audit.
 	ac := cfg.Agent

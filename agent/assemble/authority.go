@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,7 +25,10 @@ import (
 // imply. Build wires the policy engine, the delegated-token rail, the
 // payment network's verifier and the auditor from it.
 type Authority struct {
-	UserID   string
+	UserID string
+	// KeysDir is the key directory ("" : keys live only in this process);
+	// the pinned witness keys are kept there too.
+	KeysDir  string
 	UserKey  ed25519.PrivateKey
 	AgentKey ed25519.PrivateKey
 	Store    *mandate.Store
@@ -44,6 +48,32 @@ type Authority struct {
 // record fail verification. A loaded agent key other than the one that
 // signed the audit log is refused the same way, naming both keys.
 func OpenAuthority(ctx context.Context, db *store.DB, keysDir, userID string) (*Authority, error) {
+	return OpenAuthorityKey(ctx, db, keysDir, "", userID)
+}
+
+// EnvAgentKey names the environment variable that gives the agent key's
+// file (…/NAME.ed25519) when it lives apart from the key directory: away
+// from the state database, whoever can edit the database cannot also
+// re-sign the audit log with it.
+const EnvAgentKey = "CARTWRIGHT_AGENT_KEY"
+
+// AgentKeyLocation is where the agent key lives: agentKeyFile when given
+// (a path ending in ".ed25519"), else keysDir/agent.ed25519.
+func AgentKeyLocation(keysDir, agentKeyFile string) (dir, name string, err error) {
+	if agentKeyFile == "" {
+		return keysDir, mandate.RoleAgent, nil
+	}
+	base := filepath.Base(agentKeyFile)
+	name, ok := strings.CutSuffix(base, ".ed25519")
+	if !ok || name == "" {
+		return "", "", fmt.Errorf("%s %q: the agent key file must be named NAME.ed25519", EnvAgentKey, agentKeyFile)
+	}
+	return filepath.Dir(agentKeyFile), name, nil
+}
+
+// OpenAuthorityKey is OpenAuthority with the agent key in its own file
+// (agentKeyFile, "" : keysDir/agent.ed25519).
+func OpenAuthorityKey(ctx context.Context, db *store.DB, keysDir, agentKeyFile, userID string) (*Authority, error) {
 	if userID == "" {
 		return nil, errors.New("assemble: authority needs a user id")
 	}
@@ -73,15 +103,19 @@ func OpenAuthority(ctx context.Context, db *store.DB, keysDir, userID string) (*
 		if err != nil && !errors.Is(err, audit.ErrHeadMissing) { // a missing head is for audit verify to report
 			return nil, fmt.Errorf("audit log: %w", err)
 		}
-		if !mandate.KeyExists(keysDir, mandate.RoleAgent) && head.ID > 0 {
+		akDir, akName, err := AgentKeyLocation(keysDir, agentKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		if !mandate.KeyExists(akDir, akName) && head.ID > 0 {
 			signer := "another agent key"
 			if head.AgentKey != "" {
 				signer = "agent key " + head.AgentKey
 			}
 			return nil, fmt.Errorf("the audit log (%d entries) was signed by %s, but %s holds no agent key (%s): wrong --keys? (a new key would make every earlier entry fail verification)",
-				head.ID, signer, keysDir, mandate.KeyPath(keysDir, mandate.RoleAgent))
+				head.ID, signer, akDir, mandate.KeyPath(akDir, akName))
 		}
-		if ak, err = mandate.LoadOrCreateKey(keysDir, mandate.RoleAgent); err != nil {
+		if ak, err = mandate.LoadOrCreateKey(akDir, akName); err != nil {
 			return nil, fmt.Errorf("agent key: %w", err)
 		}
 		if have := audit.KeyString(ak.Public().(ed25519.PublicKey)); head.AgentKey != "" && head.AgentKey != have {
@@ -92,7 +126,8 @@ func OpenAuthority(ctx context.Context, db *store.DB, keysDir, userID string) (*
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	return &Authority{UserID: userID, UserKey: uk, AgentKey: ak, Store: ms, Audit: al,
+	al.SetPins(audit.NewPins(keysDir)) // the trusted witness keys, beside the signing keys
+	return &Authority{UserID: userID, KeysDir: keysDir, UserKey: uk, AgentKey: ak, Store: ms, Audit: al,
 		Trust: mandate.Trust{
 			Users:  map[string]string{userID: mandate.PublicKeyString(uk.Public().(ed25519.PublicKey))},
 			Agents: []string{mandate.PublicKeyString(ak.Public().(ed25519.PublicKey))},

@@ -25,9 +25,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cartwright-agent/cartwright/agent"
@@ -70,6 +72,8 @@ type Config struct {
 	DB  *store.DB
 	Key ed25519.PrivateKey // the agent's key: signs every entry
 	Now func() time.Time
+	// Logger receives witnessing failures (default slog.Default()).
+	Logger *slog.Logger
 }
 
 // Log is the audit log. It implements agent.Auditor.
@@ -78,6 +82,11 @@ type Log struct {
 	key ed25519.PrivateKey
 	pub ed25519.PublicKey
 	now func() time.Time
+	log *slog.Logger
+
+	wmu     sync.Mutex
+	witness Witness // nil: no network witnesses this log
+	pins    *Pins
 }
 
 var _ agent.Auditor = (*Log)(nil)
@@ -104,6 +113,14 @@ var migrations = []string{
 	// (the key file is), only used to tell "signed with another key" apart
 	// from tampering.
 	`ALTER TABLE audit_head ADD COLUMN agent_key TEXT NOT NULL DEFAULT ''`,
+	// Heads of the log countersigned by a payment network (witness.go).
+	`CREATE TABLE audit_witness (
+		seq BIGINT NOT NULL,
+		network_key TEXT NOT NULL,
+		hash TEXT NOT NULL,
+		witnessed_at TEXT NOT NULL,
+		doc TEXT NOT NULL,
+		PRIMARY KEY (seq, network_key))`,
 }
 
 // KeyString is how the log names an agent key: "ed25519:" + base64url (the
@@ -163,7 +180,10 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if err := cfg.DB.Migrate(ctx, "audit", migrations); err != nil {
 		return nil, err
 	}
-	return &Log{db: cfg.DB, key: cfg.Key, pub: cfg.Key.Public().(ed25519.PublicKey), now: cfg.Now}, nil
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Log{db: cfg.DB, key: cfg.Key, pub: cfg.Key.Public().(ed25519.PublicKey), now: cfg.Now, log: cfg.Logger}, nil
 }
 
 // Record implements agent.Auditor.
@@ -217,6 +237,9 @@ func (l *Log) Append(ctx context.Context, session, kind string, data any) (Entry
 	})
 	if err != nil {
 		return Entry{}, fmt.Errorf("audit: append %s/%s: %w", session, kind, err)
+	}
+	if witnessKinds[kind] {
+		l.witnessHead(ctx, e)
 	}
 	return e, nil
 }
@@ -305,6 +328,15 @@ func (l *Log) Verify(ctx context.Context, session string) (int, error) {
 			return len(all), err
 		}
 	}
+	ws, err := l.Witnesses(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var pins map[string]int64
+	if l.pins != nil {
+		pins = l.pins.load()
+	}
+	probs = append(probs, CheckWitnesses(all, ws, pins, KeyString(l.pub))...)
 	n := len(all)
 	if session != "" {
 		var mine []Problem

@@ -151,6 +151,9 @@ type Request struct {
 	// Items is the intent's items; Item the one being checked.
 	Items []planner.ItemSpec
 	Item  int
+	// Memory is what memory told the planner about the person (texts): a
+	// requirement it holds is the person's too.
+	Memory []string
 	// Amount is the item's measured amount when the intent holds one
 	// ("2 liters"): the runtime buys whole packs that give it exactly, so a
 	// stated amount equal to it is not a per-pack measure.
@@ -310,10 +313,15 @@ func Check(req Request, p skills.Product, cat *Catalog) Verdict {
 		cat = NewCatalog(planner.Vocabulary{}, nil)
 	}
 	checkIntent(vd, it, x)
+	grounded(vd, req, it, x)
 	checkAccounting(vd, it, x)
-	for _, seg := range segments(req, cat) {
+	segs := segments(req, cat)
+	for _, seg := range segs {
 		scanText(vd, req, it, x, cat, seg)
+		prices(vd, x, seg)
+		numbers(vd, it, x, seg)
 	}
+	quantity(vd, it, strings.Join(segs, "\n"), req.Amount != nil)
 	vd.v.Outcome = Pass
 	for _, r := range vd.v.Requirements {
 		switch r.Status {
@@ -697,4 +705,57 @@ func itemVocabulary(it planner.ItemSpec) map[string]bool {
 		}
 	}
 	return m
+}
+
+// grounded flags the intent's hard attributes that nothing the person said
+// (request, answers, memory) supports and that pick a variant — the value
+// names the product in its title ("milk = soy" for "two large lattes"
+// chooses the Soy Milk Latte): a planner may not choose a variant for the
+// person. Such a value is unverified: the person is asked. A value the
+// title does not show ("type = plant milk" for "Oatly Oat Drink") is how
+// the catalog files what was asked, not a choice.
+func grounded(vd *verdict, req Request, it planner.ItemSpec, x *product) {
+	said := map[string]bool{}
+	for _, t := range append(append([]string{req.Text}, req.Answers...), req.Memory...) {
+		ws := lang.Words(t)
+		for i, w := range ws {
+			said[w.Norm] = true
+			said[w.Text] = true
+			if i > 0 {
+				said[ws[i-1].Norm+w.Norm] = true // "t shirt" ~ "tshirt"
+			}
+		}
+	}
+	for _, k := range sortedKeys(it.Attributes) {
+		v := it.Attributes[k]
+		ok := false
+		for _, w := range lang.Words(v) {
+			if said[w.Norm] || said[w.Text] {
+				ok = true
+			}
+			if lang.IsFunctionWord(w.Text) || lang.IsNegation(w.Text) {
+				// "nuts = yes", "sugar = none": the key is what was said,
+				// maybe inside a word ("peanut")
+				fk := lang.Fold(k)
+				for sw := range said {
+					if sw == fk || len(fk) >= 3 && strings.Contains(sw, fk) {
+						ok = true
+					}
+				}
+			}
+		}
+		if m, isM := lang.Parse(v); isM {
+			for _, t := range append(append([]string{req.Text}, req.Answers...), req.Memory...) {
+				for _, f := range lang.Find(t) {
+					if f.Equal(m) {
+						ok = true
+					}
+				}
+			}
+		}
+		if !ok && has(x.title, lang.Fold(v)) {
+			vd.add(Requirement{Text: k + " = " + v + " (the planner's words, not the person's)", Kind: KindAttribute, Key: k, Value: v,
+				From: "intent", Status: Unverified})
+		}
+	}
 }

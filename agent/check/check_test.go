@@ -36,6 +36,10 @@ var world = []skills.Product{
 		Attributes: map[string]string{"color": "red", "size": "m"}},
 	{Merchant: "m", SKU: "TEE-BLUE-L", Title: "Tee (Blue, L)", Category: "apparel", Brand: "Tee Co", Price: skills.M(1500, "EUR"),
 		Attributes: map[string]string{"color": "blue", "size": "l"}},
+	{Merchant: "m", SKU: "LIT-LAV", Title: "Soya Cat Litter Lavender 7L", Category: "litter", Brand: "Kit", Price: skills.M(379, "EUR"),
+		Attributes: map[string]string{"scent": "lavender"}},
+	{Merchant: "m", SKU: "LIT-UNS", Title: "Soya Cat Litter Original 7L", Category: "litter", Brand: "Kit", Price: skills.M(399, "EUR"),
+		Attributes: map[string]string{"scent": "unscented"}},
 	{Merchant: "m", SKU: "SHOE-38", Title: "Runner Shoe", Category: "shoes", Brand: "Stride", Price: skills.M(6000, "EUR"),
 		Attributes: map[string]string{"size": "eu:38"}},
 }
@@ -86,6 +90,8 @@ func TestCheck(t *testing.T) {
 		{"brand named, another brand", "a Forge saucepan", planner.ItemSpec{Query: "saucepan"}, "VAC-CORDED", Refuse, "brand Dyna"},
 		{"planner hard unknown word", "a tee", planner.ItemSpec{Query: "tee", Accounting: []planner.Span{{Text: "organic", Role: planner.RoleUnknown, Hard: true}}}, "TEE-RED-M", Confirm, "organic"},
 		{"accounting attribute", "a tee", planner.ItemSpec{Query: "tee", Accounting: []planner.Span{{Text: "blue", Role: planner.RoleAttribute, Key: "color", Value: "blue", Hard: true}}}, "TEE-RED-M", Refuse, "color = red"},
+		{"not the scented one, the catalog says unscented", "litter, not the scented one", planner.ItemSpec{Query: "litter"}, "LIT-LAV", Refuse, "scent = lavender"},
+		{"not the scented one, unscented bought", "litter, not the scented one", planner.ItemSpec{Query: "litter"}, "LIT-UNS", Pass, ""},
 		{"accounting item", "the thing", planner.ItemSpec{Query: "thing", Accounting: []planner.Span{{Text: "umbrella", Role: planner.RoleItem, Hard: true}}}, "TEE-RED-M", Refuse, "umbrella"},
 	}
 	for _, c := range cases {
@@ -142,6 +148,51 @@ func BenchmarkCheck(b *testing.B) {
 	for b.Loop() {
 		if v := Check(req, p, cat); v.Outcome != Pass {
 			b.Fatal(v.Summary())
+		}
+	}
+}
+
+// TestNumbersPricesQuantities: price floors and ranges, years and model
+// numbers, and quantities read from measures, all re-read from the text.
+func TestNumbersPricesQuantities(t *testing.T) {
+	cooker := skills.Product{Merchant: "a", SKU: "RC", Title: "Rice Cooker 1.8L, Basic", Category: "kitchen", Price: skills.M(129900, "PHP"),
+		Attributes: map[string]string{"type": "rice cooker", "capacity": "1.8 l"}}
+	pen := func(price int64) skills.Product {
+		return skills.Product{Merchant: "p", SKU: "FP", Title: "Fountain Pen, Fine Nib", Category: "pens", Price: skills.M(price, "USD"),
+			Attributes: map[string]string{"type": "fountain pen", "nib": "fine"}}
+	}
+	filter := func(years string) skills.Product {
+		return skills.Product{Merchant: "c", SKU: "CF", Title: "Cabin Air Filter - Honda Civic " + years, Category: "auto", Price: skills.M(1199, "USD"),
+			Attributes: map[string]string{"type": "cabin air filter"}}
+	}
+	micellar := skills.Product{Merchant: "d", SKU: "M8", Title: "Micellar Water 8 fl oz", Category: "beauty", Price: skills.M(849, "USD"),
+		Attributes: map[string]string{"type": "micellar water", "volume": "8 fl oz"}}
+	cases := []struct {
+		text string
+		item planner.ItemSpec
+		p    skills.Product
+		want string
+	}{
+		{"a 1.8 L rice cooker, priced above ₱2,000", planner.ItemSpec{Query: "rice cooker"}, cooker, Refuse},
+		{"a 1.8 L rice cooker, priced above ₱1,000", planner.ItemSpec{Query: "rice cooker"}, cooker, Pass},
+		{"a 1.8 L rice cooker, no more than 2000 pesos", planner.ItemSpec{Query: "rice cooker"}, cooker, Pass},
+		{"a fountain pen between $20 and $60, fine nib", planner.ItemSpec{Query: "fountain pen"}, pen(1400), Refuse},
+		{"a fountain pen between $20 and $60, fine nib", planner.ItemSpec{Query: "fountain pen"}, pen(2500), Pass},
+		{"a fountain pen from 20 to 60", planner.ItemSpec{Query: "fountain pen"}, pen(7000), Refuse},
+		{"a cabin air filter for a 2019 Honda Civic", planner.ItemSpec{Query: "cabin air filter"}, filter("2012-2015"), Refuse},
+		{"a cabin air filter for a 2019 Honda Civic", planner.ItemSpec{Query: "cabin air filter"}, filter("2016-2021"), Pass},
+		{"micellar water, the 8 fl oz bottle", planner.ItemSpec{Query: "micellar water", Quantity: 8}, micellar, Refuse},
+		{"8 bottles of micellar water, 8 fl oz", planner.ItemSpec{Query: "micellar water", Quantity: 8}, micellar, Pass},
+		{"micellar water", planner.ItemSpec{Query: "micellar water", Quantity: 40}, micellar, Confirm},
+	}
+	for _, c := range cases {
+		if c.item.Quantity == 0 {
+			c.item.Quantity = 1
+		}
+		all := []skills.Product{cooker, pen(1400), filter("2012-2015"), micellar}
+		v := Check(Request{Text: c.text, Items: []planner.ItemSpec{c.item}}, c.p, NewCatalog(planner.Vocabulary{}, all))
+		if v.Outcome != c.want {
+			t.Errorf("%q on %q: %s (%s), want %s", c.text, c.p.Title, v.Outcome, v.Summary(), c.want)
 		}
 	}
 }

@@ -178,6 +178,13 @@ func scanText(vd *verdict, req Request, it planner.ItemSpec, x *product, cat *Ca
 		case mOther, mWord:
 			if m.negated {
 				vd.add(negation(x, "not "+m.text, "", m.phrase, "request"))
+				// "not the scented one" where the catalog says "unscented":
+				// the person asked for the value that negates the word
+				if anto, keys := antonym(vals, m.phrase); anto != "" {
+					if r, ok := value(x, mention{kind: mValue, text: "not " + m.text, phrase: anto, keys: keys}, mentionedValue); ok {
+						vd.add(r)
+					}
+				}
 				continue
 			}
 			words = append(words, m.phrase)
@@ -375,4 +382,15 @@ func size(x *product, text string, s lang.Size) Requirement {
 	}
 	r.Status = Unverified
 	return r
+}
+
+// antonym finds the catalog value that says "not w" in the product's
+// category: "unscented", "non-toxic", "fragrance-free", "no sugar".
+func antonym(vals map[string][]string, w string) (string, []string) {
+	for _, cand := range []string{"un" + w, "non" + w, "non " + w, w + " free", "no " + w, "without " + w} {
+		if ks, ok := vals[cand]; ok {
+			return cand, ks
+		}
+	}
+	return "", nil
 }

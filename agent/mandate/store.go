@@ -269,6 +269,39 @@ func (s *Store) RevokedChain(ctx context.Context, in Intent) (string, bool, erro
 	return "", false, nil
 }
 
+// ChainFor returns the authorisation chain the rail built for a session's
+// checkout at merchant (the chains are stored under the session's
+// idempotency keys "<session>/<merchant>/…"). ErrNotFound: none.
+func (s *Store) ChainFor(ctx context.Context, session, merchant, checkoutID string) (Chain, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT chain FROM mandate_chains WHERE idem_key LIKE $1 ORDER BY created_at DESC`, likePrefix(session+"/"+merchant+"/"))
+	if err != nil {
+		return Chain{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return Chain{}, err
+		}
+		ch, err := DecodeChain([]byte(raw))
+		if err != nil {
+			return Chain{}, err
+		}
+		if ch.Cart.CheckoutSessionID == checkoutID && ch.Cart.MerchantID == merchant {
+			return ch, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Chain{}, err
+	}
+	return Chain{}, fmt.Errorf("%w: no mandate chain for %s checkout %s in session %s", ErrNotFound, merchant, checkoutID, session)
+}
+
+// likePrefix is a LIKE pattern matching strings that start with p (the
+// wildcards in p escaped with the default escape-less form: '_' and '%'
+// are matched literally by the caller's exact comparison afterwards).
+func likePrefix(p string) string { return p + "%" }
+
 // Revoke adds id to the revocation list (idempotent).
 func (s *Store) Revoke(ctx context.Context, id, reason string) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO mandate_revocations (id, reason, revoked_at) VALUES ($1, $2, $3)`,

@@ -311,3 +311,33 @@ func TestCurrencyMessageNamesTheMandate(t *testing.T) {
 		t.Fatalf("currency reason %q", detail)
 	}
 }
+
+// TestRequirementFacts: the requirement check's findings reach the
+// decision through the engine — a conflict refuses (whatever else would
+// allow it), an unverified requirement asks.
+func TestRequirementFacts(t *testing.T) {
+	conflict := agent.RequirementFact{Merchant: "brewlab", SKU: "latte", Code: RequirementConflict, Detail: `"oat" conflicts: the product has milk = whole`}
+	unverified := agent.RequirementFact{Merchant: "brewlab", SKU: "latte", Code: RequirementUnverified, Detail: `"pizza" → item has no evidence`}
+	for _, c := range []struct {
+		facts  []agent.RequirementFact
+		action string
+		code   string
+	}{
+		{[]agent.RequirementFact{conflict}, agent.ActionRefuse, RequirementConflict},
+		{[]agent.RequirementFact{unverified}, agent.ActionConfirm, RequirementUnverified},
+		{[]agent.RequirementFact{unverified, conflict}, agent.ActionRefuse, RequirementConflict},
+	} {
+		in := baseInput()
+		in.Requirements = c.facts
+		d := Decide(in)
+		if d.Action != c.action || !strings.Contains(codes(d), c.code) {
+			t.Errorf("Decide %v: %s %s, want %s with %s", c.facts, d.Action, codes(d), c.action, c.code)
+		}
+		// the engine carries the runtime's facts into its input
+		e := &Engine{}
+		x, err := e.Input(context.Background(), agent.PolicyInput{Requirements: c.facts, Now: now})
+		if err != nil || len(x.Requirements) != len(c.facts) {
+			t.Errorf("Engine.Input dropped the requirement facts: %v %v", x.Requirements, err)
+		}
+	}
+}

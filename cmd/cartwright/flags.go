@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/cartwright-agent/cartwright/skills/cliflag"
 )
 
 // newFlags returns a FlagSet for a subcommand whose --help prints the
@@ -20,35 +22,12 @@ func newFlags(name, usageLine, about string, w io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseArgs parses flags that may come before, between or after positional
-// arguments (gh and kubectl style): "shop --json 'two lattes' --yes" works.
-// A lone "--" ends flag parsing. It returns the positional arguments;
-// flag.ErrHelp means --help was asked for.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		// fs.Parse stops at the first non-flag or after "--".
-		consumed := len(args) - len(rest)
-		if consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
+// parseArgs parses flags before, between or after the positional
+// arguments (skills/cliflag, shared by every command).
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) { return cliflag.Parse(fs, args) }
 
 // stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+type stringList = cliflag.StringList
 
 // usageError prints a usage problem and returns exitUsage; --help exits 0.
 func usageError(s *stdio, fs *flag.FlagSet, err error) int {

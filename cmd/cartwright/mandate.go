@@ -80,11 +80,11 @@ func openAuth(ctx context.Context, s *stdio, f *authFlags) (*store.DB, *authorit
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := openState(ctx, path, dir)
+	db, err := openState(ctx, path, dir, s.getenv(assemble.EnvAgentKey))
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := assemble.OpenAuthority(ctx, db, dir, f.user)
+	a, err := assemble.OpenAuthorityKey(ctx, db, dir, s.getenv(assemble.EnvAgentKey), f.user)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

@@ -24,6 +24,10 @@ const ordersAbout = `Orders are what sessions bought.
   orders list                      every order of --user, newest first
   orders refund ORDER [--amount X] return X (default: all that is left) to the wallet
   orders cancel ORDER              cancel a completed order: a full refund
+  orders evidence ORDER [--out DIR] write the dispute evidence of an order:
+                                   evidence-ORDER.json (verify it offline with
+                                   cartwright audit verify --bundle FILE) and a
+                                   readable evidence-ORDER.html
 
 A refund asks the merchant first; the wallet is credited only with what the
 merchant refunded. Repeating a refund that was interrupted is safe: the same
@@ -47,15 +51,17 @@ func runOrders(ctx context.Context, s *stdio, args []string) int {
 	fs.BoolVar(&asJSON, "json", false, "print JSON (for machines)")
 	fs.StringVar(&amount, "amount", "", "refund: amount in major units (default: everything not yet refunded)")
 	fs.StringVar(&reason, "reason", "requested by the user", "refund/cancel: reason given to the merchant")
+	var outDir string
+	fs.StringVar(&outDir, "out", ".", "evidence: directory to write the bundle to")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return usageError(s, fs, err)
 	}
 	switch {
 	case len(pos) == 1 && pos[0] == "list":
-	case len(pos) == 2 && (pos[0] == "refund" || pos[0] == "cancel"):
+	case len(pos) == 2 && (pos[0] == "refund" || pos[0] == "cancel" || pos[0] == "evidence"):
 	default:
-		return usageError(s, fs, errors.New("want: list, refund ORDER or cancel ORDER"))
+		return usageError(s, fs, errors.New("want: list, refund ORDER, cancel ORDER or evidence ORDER"))
 	}
 	if pos[0] == "cancel" && amount != "" {
 		return usageError(s, fs, errors.New("cancel refunds everything: --amount is for refund"))
@@ -92,6 +98,24 @@ func runOrders(ctx context.Context, s *stdio, args []string) int {
 	}
 	if ref == nil {
 		return errorf(s, "no order %q among user %q's sessions (see: cartwright orders list)", pos[1], rf.user)
+	}
+	if pos[0] == "evidence" {
+		b, err := buildBundle(ctx, rt, *ref)
+		if err != nil {
+			return errorf(s, "evidence %s: %v", esc(ref.Order.ID), err)
+		}
+		jp, hp, err := writeBundle(outDir, b)
+		if err != nil {
+			return errorf(s, "evidence %s: %v", esc(ref.Order.ID), err)
+		}
+		if asJSON {
+			return writeJSON(s, map[string]any{"json": jp, "html": hp, "verified": b.Verified})
+		}
+		fmt.Fprintf(s.out, "Evidence of order %s written:\n  %s\n  %s\nChecked:\n", esc(ref.Order.ID), jp, hp)
+		for _, v := range b.Verified {
+			fmt.Fprintf(s.out, "  - %s\n", esc(v))
+		}
+		return 0
 	}
 	m, err := rt.cfg.Registry.Get(ref.Order.Merchant)
 	if err != nil {

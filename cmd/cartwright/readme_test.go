@@ -130,7 +130,8 @@ func shellWords(s string) ([]string, error) {
 // serve` is stopped once it has printed its URLs. Three adjustments keep it
 // fast, each said in the subtest's log: eval commands that run the whole
 // public suite run one scenario of it (--run; scripts/test.sh runs the
-// whole suite through the CLI), placeholders (ID) are filled with real
+// whole suite through the CLI), --generate N generates 3, placeholders
+// (ID) are filled with real
 // values, and commands with other placeholders (<command>, URL, FILE, …)
 // run once per command name with --help, or are listed as not runnable.
 func TestReadmeCommandsRun(t *testing.T) {
@@ -248,9 +249,13 @@ func TestReadmeCommandsRun(t *testing.T) {
 				words = append(words, "--help")
 				t.Logf("named in prose: runs %s", strings.Join(words, " "))
 			}
-			if words[0] == "eval" && len(words) > 1 && words[1] != "compare" && !slices.Contains(words, "--explain") && !slices.Contains(words, "--check") {
+			if words[0] == "eval" && slices.Contains(words, "evals/scenarios") && !slices.Contains(words, "--explain") && !slices.Contains(words, "--check") {
 				words = append(words, "--run", "oat-latte-large-2")
 				t.Logf("runs one scenario of the suite: %s", strings.Join(words, " "))
+			}
+			if i := slices.Index(words, "--generate"); words[0] == "eval" && i >= 0 && i+1 < len(words) {
+				words[i+1] = "3"
+				t.Logf("generates 3 scenarios, not %s: %s", c.Text, strings.Join(words, " "))
 			}
 			wait := time.Duration(0)
 			if serve {

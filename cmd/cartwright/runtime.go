@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +21,7 @@ import (
 	"github.com/cartwright-agent/cartwright/evals"
 	"github.com/cartwright-agent/cartwright/memory"
 	"github.com/cartwright-agent/cartwright/merchants"
+	"github.com/cartwright-agent/cartwright/merchants/demo"
 	"github.com/cartwright-agent/cartwright/merchants/storefront"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/store"
@@ -91,6 +95,10 @@ func (r *runtime) Close() {
 	}
 }
 
+// networkKeyName is the in-process payment network's witness key file
+// (network.ed25519 in the key directory).
+const networkKeyName = "network"
+
 // demoBalance is what a new wallet is loaded with (the scenario format's
 // default wallet), once: the top-up's idempotency key makes it happen a
 // single time per wallet.
@@ -130,7 +138,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 	if err != nil {
 		return nil, err
 	}
-	db, err := openState(ctx, path, dir)
+	db, err := openState(ctx, path, dir, s.getenv(assemble.EnvAgentKey))
 	if err != nil {
 		return nil, err
 	}
@@ -152,15 +160,29 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		}
 	} else {
 		var w *merchants.World
+		var def []byte // the world's definition: what its merchant ids mean
 		if f.world != "" {
 			w, err = merchants.LoadWorldFile(f.world)
+			if err == nil {
+				def, err = os.ReadFile(f.world)
+			}
 		} else {
 			w, err = merchants.DemoWorld()
+			def = demo.WorldYAML
 		}
 		if err != nil {
 			return nil, err
 		}
-		opts := merchants.Options{Logger: log}
+		sum := sha256.Sum256(def)
+		cfg.InfoScope = "world:" + hex.EncodeToString(sum[:])
+		// The in-process payment network's witness key persists beside the
+		// agent's keys, so its countersignatures from earlier runs verify
+		// against the same pinned key.
+		nk, err := mandate.LoadOrCreateKey(dir, networkKeyName)
+		if err != nil {
+			return nil, fmt.Errorf("payment network key: %w", err)
+		}
+		opts := merchants.Options{Logger: log, WitnessKey: nk, Wrap: benchWrap}
 		if w.HasWeb() { // web-only merchants sell through HTML storefronts
 			opts.Mount = storefront.Mount(nil, log)
 		}
@@ -182,7 +204,7 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 		rt.currency = c
 	}
 	cfg.MerchantTimeout = f.timeout
-	a, err := assemble.Build(ctx, assemble.Config{DB: db, UserID: f.user, KeysDir: dir, Merchants: ms, PaynetURL: paynetURL,
+	a, err := assemble.Build(ctx, assemble.Config{DB: db, UserID: f.user, KeysDir: dir, AgentKeyFile: s.getenv(assemble.EnvAgentKey), Merchants: ms, PaynetURL: paynetURL,
 		Memory:   memoryOptions(path, s.getenv),
 		Currency: rt.currency, InitialBalance: demoBalance, PlannerName: f.planner, Logger: log, Agent: cfg, EvidenceDir: filepath.Join(filepath.Dir(dir), "evidence"),
 		SkipMerchant: func(id string, err error) {
@@ -206,12 +228,16 @@ func buildRuntime(ctx context.Context, s *stdio, f *runtimeFlags, cfg agent.Conf
 // database file, or one without Cartwright's tables, is then an error naming
 // the file, never a silent fresh start (a new wallet and an empty audit log
 // would hide the loss). A corrupt SQLite file is refused by store.Open.
-func openState(ctx context.Context, path, keysDir string) (*store.DB, error) {
-	existing := keysDir != "" && mandate.KeyExists(keysDir, mandate.RoleAgent)
+func openState(ctx context.Context, path, keysDir, agentKeyFile string) (*store.DB, error) {
+	akDir, akName, err := assemble.AgentKeyLocation(keysDir, agentKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	existing := akDir != "" && mandate.KeyExists(akDir, akName)
 	sqlite := !strings.HasPrefix(path, "postgres://") && !strings.HasPrefix(path, "postgresql://")
 	lost := func(what string) error {
-		return fmt.Errorf("state database %s %s, but %s holds the agent key of an existing installation: refusing to start afresh (restore %s from a backup; to really start over, move the keys directory away)",
-			path, what, keysDir, path)
+		return fmt.Errorf("state database %s %s, but the agent key of an existing installation exists (%s): refusing to start afresh (restore %s from a backup; to really start over, move the keys away)",
+			path, what, mandate.KeyPath(akDir, akName), path)
 	}
 	if existing && sqlite {
 		st, err := os.Stat(path)
@@ -244,6 +270,9 @@ func openState(ctx context.Context, path, keysDir string) (*store.DB, error) {
 	}
 	return db, nil
 }
+
+// benchWrap, set only by benchmarks, wraps the in-process world's servers.
+var benchWrap func(http.Handler) http.Handler
 
 // openMemory opens the user's preference memory where the shop command
 // keeps it, so memory commands and shopping see the same entries.

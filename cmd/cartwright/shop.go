@@ -17,6 +17,7 @@ import (
 	"github.com/cartwright-agent/cartwright/agent/assemble"
 	"github.com/cartwright-agent/cartwright/agent/confirm"
 	"github.com/cartwright-agent/cartwright/agent/mandate"
+	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/safetext"
 	"github.com/cartwright-agent/cartwright/skills/store"
@@ -347,6 +348,9 @@ func printResult(w io.Writer, r *agent.Result) {
 		fmt.Fprintf(w, "Plan (%s planner)\n", in.Planner)
 		for i, it := range in.Items {
 			fmt.Fprintf(w, "  %d. %d × %s%s\n", i+1, it.Quantity, esc(it.Query), constraints(it.Category, it.Attributes, it.ExcludeAttributes, it.Brand, it.MaxUnitPrice))
+			if a := accounting(it.Accounting); a != "" {
+				fmt.Fprintf(w, "     %s\n", a)
+			}
 		}
 		if in.Budget != nil {
 			fmt.Fprintf(w, "  budget %s\n", *in.Budget)
@@ -410,6 +414,15 @@ func printResult(w io.Writer, r *agent.Result) {
 			fmt.Fprintf(w, " (each item at its cheapest unit price would cost %s)", b.Baseline)
 		}
 		fmt.Fprintln(w)
+	}
+	if len(r.Checks) > 0 {
+		fmt.Fprintf(w, "\nRequirements\n")
+		for _, v := range r.Checks {
+			fmt.Fprintf(w, "  %s %s (%s): %s\n", esc(v.Merchant), esc(v.SKU), clip(v.Title, 40), v.Outcome)
+			for _, q := range v.Requirements {
+				fmt.Fprintf(w, "    %s\n", safetext.Terminal(q.String(), 300))
+			}
+		}
 	}
 	if len(r.Explanation) > 0 {
 		fmt.Fprintf(w, "\nWhy\n")
@@ -535,6 +548,28 @@ func constraints(cat string, attrs map[string]string, excl map[string][]string, 
 
 // clip shows outside text on one line: control characters escaped, at
 // most n runes of it kept.
+// accounting prints what became of the person's words, compactly:
+// "cordless → power = cordless · 750 ml → measure · 'pepperoni pizza' → item".
+func accounting(spans []planner.Span) string {
+	var parts []string
+	for _, sp := range spans {
+		if sp.Role == planner.RoleFiller {
+			continue
+		}
+		what := sp.Role
+		if sp.Key != "" && sp.Value != "" {
+			what = sp.Key + " = " + sp.Value
+		} else if sp.Value != "" && sp.Role != planner.RoleItem {
+			what = sp.Role + " " + sp.Value
+		}
+		if sp.Hard && sp.Role == planner.RoleUnknown {
+			what += " (must be evidenced)"
+		}
+		parts = append(parts, fmt.Sprintf("'%s' → %s", sp.Text, what))
+	}
+	return esc(strings.Join(parts, " · "))
+}
+
 func clip(s string, n int) string { return safetext.Terminal(s, n) }
 
 // esc shows outside text (merchant ids, titles, reasons) inert: control

@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,6 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cartwright-agent/cartwright/agent/assemble"
+	"github.com/cartwright-agent/cartwright/agent/audit"
+	"github.com/cartwright-agent/cartwright/agent/mandate"
+	"github.com/cartwright-agent/cartwright/skills/browser"
 	"github.com/cartwright-agent/cartwright/skills/store"
 )
 
@@ -298,5 +304,272 @@ func TestTrustMandateBlockedExits4(t *testing.T) {
 	code, out, e := shopOnce(t, dir)
 	if code != exitRefused {
 		t.Fatalf("mandate-blocked purchase: exit %d, want %d\n%s\n%s", code, exitRefused, out, e)
+	}
+}
+
+// TestTrustWipedAuditLogFails: deleting every audit entry and resetting the
+// head beside a ledger with orders is tampering, not "verified: 0 entries".
+func TestTrustWipedAuditLogFails(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	db := stateDB(t, dir)
+	db.Exec(`DELETE FROM audit_entries`)
+	db.Exec(`UPDATE audit_head SET id = 0, hash = '', sig = ''`)
+	db.Close()
+	code, out, e := runCmd(t, dir, runAudit, "verify", "all")
+	if code == 0 || !strings.Contains(out+e, "tamper") {
+		t.Fatalf("a wiped log beside an order verified: %d\n%s\n%s", code, out, e)
+	}
+	// The network's countersignatures deleted too: the order and the
+	// wallet capture still have no entries, and the pinned network's
+	// countersignatures are missing.
+	db = stateDB(t, dir)
+	db.Exec(`DELETE FROM audit_witness`)
+	db.Close()
+	code, out, e = runCmd(t, dir, runAudit, "verify", "all")
+	if code == 0 || !strings.Contains(out, "has no order entry") || !strings.Contains(out, "has no payment entry") || !strings.Contains(out, "were deleted") {
+		t.Fatalf("a wiped log and wiped witnesses verified: %d\n%s\n%s", code, out, e)
+	}
+}
+
+// TestTrustResignedLogCaughtByWitness: an attacker with the agent key
+// rewrites history (changes what the person asked for) and re-signs the
+// whole chain; the payment network's countersigned heads no longer match.
+func TestTrustResignedLogCaughtByWitness(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	ctx := context.Background()
+	key, err := mandate.LoadOrCreateKey(filepath.Join(dir, "cartwright", "keys"), mandate.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := stateDB(t, dir)
+	l, err := audit.Open(ctx, audit.Config{DB: db, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Entries(ctx, "")
+	if err != nil || len(es) == 0 {
+		t.Fatal(len(es), err)
+	}
+	db.Exec(`DELETE FROM audit_entries`)
+	db.Exec(`UPDATE audit_head SET id = 0, hash = '', sig = ''`)
+	for _, e := range es {
+		p := strings.ReplaceAll(string(e.Payload), "two large oat milk lattes", "ten large oat milk lattes")
+		if _, err := l.Append(ctx, e.Session, e.Kind, json.RawMessage(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	code, out, e := runCmd(t, dir, runAudit, "verify", "all")
+	if code == 0 || !strings.Contains(out, "history was rewritten after it was witnessed") {
+		t.Fatalf("a history re-signed with the agent key verified: %d\n%s\n%s", code, out, e)
+	}
+	// and with the countersignatures deleted: the order is not covered
+	db = stateDB(t, dir)
+	db.Exec(`DELETE FROM audit_witness`)
+	db.Close()
+	code, out, e = runCmd(t, dir, runAudit, "verify", "all")
+	if code == 0 || !strings.Contains(out, "not covered by any head") {
+		t.Fatalf("a re-signed history without its countersignatures verified: %d\n%s\n%s", code, out, e)
+	}
+}
+
+// evidenceFor exports the evidence of dir's only (or first) order at merchant.
+func evidenceFor(t *testing.T, dir, merchant string, extra ...string) (string, *Bundle) {
+	t.Helper()
+	var id string
+	code, out, e := runCmd(t, dir, runOrders, append([]string{"list", "--json"}, extra...)...)
+	if code != 0 {
+		t.Fatalf("orders list: %s", e)
+	}
+	var os_ []orderRef
+	json.Unmarshal([]byte(out), &os_)
+	for _, o := range os_ {
+		if o.Order.Merchant == merchant {
+			id = o.Order.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("no order at %s: %s", merchant, out)
+	}
+	outDir := filepath.Join(dir, "evidence")
+	code, out, e = runCmd(t, dir, runOrders, append([]string{"evidence", id, "--out", outDir}, extra...)...)
+	if code != 0 {
+		t.Fatalf("orders evidence: %d\n%s\n%s", code, out, e)
+	}
+	path := filepath.Join(outDir, "evidence-"+id+".json")
+	b, err := readBundle(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join(outDir, "evidence-"+id+".html"))
+	if err != nil || !strings.Contains(string(html), "Who authorised this charge?") || !strings.Contains(string(html), b.Order.Total.String()) {
+		t.Fatalf("evidence HTML: %v", err)
+	}
+	return path, b
+}
+
+// tamperings are edits an attacker might make to a bundle to change the
+// story it tells; each must be caught offline.
+var tamperings = map[string]func(b *Bundle){
+	"order total lowered":    func(b *Bundle) { b.Order.Total.Minor = 100 },
+	"order merchant changed": func(b *Bundle) { b.Order.Merchant = "someoneelse" },
+	"request rewritten in an entry": func(b *Bundle) {
+		b.Entries[0].Payload = strings.Replace(b.Entries[0].Payload, "two", "ten", 1)
+	},
+	"an entry removed": func(b *Bundle) { b.Entries = append(b.Entries[:2:2], b.Entries[3:]...) },
+	"order entry removed": func(b *Bundle) {
+		for i, e := range b.Entries {
+			if e.Kind == audit.KindOrder {
+				b.Entries = append(b.Entries[:i:i], b.Entries[i+1:]...)
+				return
+			}
+		}
+	},
+	"mandate limit raised":   func(b *Bundle) { b.Chain.Intent.MaxTotal.Minor *= 10 },
+	"payment amount changed": func(b *Bundle) { b.Chain.Payment.Amount.Minor += 1 },
+	"witness hash changed": func(b *Bundle) {
+		b.Witnesses[0].Hash = strings.Repeat("0", 64)
+	},
+	"agent key swapped": func(b *Bundle) {
+		_, k, _ := ed25519GenerateKey()
+		b.Keys.Agent = audit.KeyString(k)
+	},
+	"version changed": func(b *Bundle) { b.Version = "cartwright-evidence/v0" },
+}
+
+// checkTamperings rejects each tampering of the bundle at path; it returns
+// how many were tried and caught.
+func checkTamperings(t *testing.T, dir, path string) (tried, caught int) {
+	t.Helper()
+	for name, tamper := range tamperings {
+		b, err := readBundle(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tamper(b)
+		bad := filepath.Join(dir, "tampered.json")
+		raw, _ := json.Marshal(b)
+		os.WriteFile(bad, raw, 0o600)
+		tried++
+		code, out, _ := runCmd(t, dir, runAudit, "verify", "--bundle", bad)
+		if code == 0 || !strings.Contains(out, "FAILS verification") {
+			t.Errorf("tampering %q not caught: %d\n%s", name, code, out)
+			continue
+		}
+		caught++
+	}
+	return tried, caught
+}
+
+// TestTrustEvidenceBundleAPIPurchase: the evidence of an API purchase is
+// self-contained and verifies offline (no state); every tampering of it is
+// rejected.
+func TestTrustEvidenceBundleAPIPurchase(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, e := shopOnce(t, dir); code != exitBought {
+		t.Fatalf("shop: %d\n%s\n%s", code, out, e)
+	}
+	path, b := evidenceFor(t, dir, "brewhouse")
+	if b.Chain == nil || len(b.Witnesses) == 0 || b.Request != latteRequest || b.Decision.Action != "pay" || b.Capture == nil {
+		t.Fatalf("bundle lacks parts: chain %v witnesses %d request %q decision %q capture %v", b.Chain != nil, len(b.Witnesses), b.Request, b.Decision.Action, b.Capture)
+	}
+	// offline: a fresh directory with no state at all
+	code, out, e := runCmd(t, t.TempDir(), runAudit, "verify", "--bundle", path)
+	if code != 0 || !strings.Contains(out, "verified") || !strings.Contains(out, "countersigned") {
+		t.Fatalf("offline verify: %d\n%s\n%s", code, out, e)
+	}
+	tried, caught := checkTamperings(t, dir, path)
+	t.Logf("API purchase bundle: tampering cases tried %d, caught %d", tried, caught)
+}
+
+// TestTrustEvidenceBundleWebPurchase: the same for a purchase through a
+// web storefront, whose bundle carries the screenshots' hashes.
+func TestTrustEvidenceBundleWebPurchase(t *testing.T) {
+	if _, ok := browser.ExecPath(); !ok {
+		t.Skip("Chromium not installed (scripts/install-chromium.sh installs it)")
+	}
+	dir := t.TempDir()
+	for _, m := range []string{"Deliver to 18 Keyuan Rd, Nanshan, Shenzhen 518057, China", "My name is Li Wei", "My phone number is +86 138 0013 8000"} {
+		if code, _, e := runCmd(t, dir, runMemory, "add", "--kind", "profile", m); code != 0 {
+			t.Fatalf("memory add: %s", e)
+		}
+	}
+	world := "testdata/web.yaml"
+	code, out, e := runCmd(t, dir, runShop, "--yes", "--planner", "offline", "--world", world, latteRequest)
+	if code != exitBought || !strings.Contains(out, "streetcafe") {
+		t.Fatalf("web shop: %d\n%s\n%s", code, out, e)
+	}
+	path, b := evidenceFor(t, dir, "streetcafe", "--world", world)
+	if len(b.Screenshots) == 0 || b.Chain == nil || len(b.Witnesses) == 0 {
+		t.Fatalf("web bundle: screenshots %d chain %v witnesses %d", len(b.Screenshots), b.Chain != nil, len(b.Witnesses))
+	}
+	code, out, e = runCmd(t, t.TempDir(), runAudit, "verify", "--bundle", path)
+	if code != 0 || !strings.Contains(out, "screenshot") {
+		t.Fatalf("offline verify: %d\n%s\n%s", code, out, e)
+	}
+	tried, caught := checkTamperings(t, dir, path)
+	t.Logf("web purchase bundle: tampering cases tried %d, caught %d", tried, caught)
+}
+
+func ed25519GenerateKey() (ed25519.PrivateKey, ed25519.PublicKey, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	return priv, pub, err
+}
+
+// TestTrustAgentKeyOutsideState: $CARTWRIGHT_AGENT_KEY names the agent
+// key's file apart from the state directory; the log is signed with it and
+// verifies with it; without it the log is not taken for ours.
+func TestTrustAgentKeyOutsideState(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	keyFile := filepath.Join(elsewhere, "agent.ed25519")
+	env := func(withKey bool) *stdio {
+		s, _, _ := authIO(t, dir)
+		base := s.getenv
+		s.getenv = func(k string) string {
+			if k == assemble.EnvAgentKey && withKey {
+				return keyFile
+			}
+			return base(k)
+		}
+		return s
+	}
+	s := env(true)
+	if code := runShop(context.Background(), s, []string{"--yes", "--planner", "offline", latteRequest}); code != exitBought {
+		t.Fatalf("shop with the agent key elsewhere: %d %s", code, s.err)
+	}
+	if _, err := os.Stat(keyFile); err != nil {
+		t.Fatalf("agent key not created at %s: %v", keyFile, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cartwright", "keys", "agent.ed25519")); err == nil {
+		t.Fatal("an agent key was created in the state directory too")
+	}
+	s = env(true)
+	if code := runAudit(context.Background(), s, []string{"verify", "all"}); code != 0 {
+		t.Fatalf("verify with the key: %d %s %s", code, s.out, s.err)
+	}
+	s = env(false)
+	if code := runAudit(context.Background(), s, []string{"verify", "all"}); code == 0 {
+		t.Fatal("the log verified without its agent key")
+	}
+}
+
+// TestTrustConfirmAboveCannotRise: --confirm-above above the mandate's
+// threshold does not skip the confirmation the mandate asks for, and the
+// flags narrow a mandate with RequireConfirmation only to more asking.
+func TestTrustConfirmAboveCannotRise(t *testing.T) {
+	dir := t.TempDir()
+	createMandate(t, dir, "user: demo\ncurrency: CNY\nmax_total: \"40.00\"\nconfirm_above: \"10.00\"\nexpires_in: 7d\n")
+	code, out, e := runCmd(t, dir, runShop, "--no-input", "--planner", "offline", "--confirm-above", "39", latteRequest)
+	if code != exitDeclined {
+		t.Fatalf("--confirm-above 39 over a ¥10 threshold: exit %d, want %d (asked, nobody to say yes)\n%s\n%s", code, exitDeclined, out, e)
+	}
+	if !strings.Contains(e, "the mandate's threshold applies") {
+		t.Fatalf("no note that the flag was not applied:\n%s", e)
 	}
 }

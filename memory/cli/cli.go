@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/cartwright-agent/cartwright/memory"
+	"github.com/cartwright-agent/cartwright/skills/cliflag"
 )
 
 // Config is what the command gives Run.
@@ -98,27 +99,15 @@ type usageError struct{ msg string }
 func (u usageError) Error() string { return u.msg }
 
 // parse parses flags anywhere among the arguments ("add I like tea --kind
-// preference" works) and returns the positional ones.
+// preference" works) and returns the positional ones; a bad flag is a
+// usageError.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError{err.Error()}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+	pos, err := cliflag.Parse(fs, args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return nil, usageError{err.Error()}
 	}
+	return pos, err
 }
 
 func userFlag(fs *flag.FlagSet, cfg Config) *string {

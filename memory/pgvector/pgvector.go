@@ -576,33 +576,16 @@ func (s *Store) Rewrite(ctx context.Context, sp memory.Space, embed func(context
 				}
 			}
 		}
-		after := ""
-		for {
-			batch, err := s.page(ctx, tx, after, memory.ReembedBatch)
-			if err != nil {
+		n, err := memory.RewriteEach(ctx, sp, embed,
+			func(after string, n int) ([]memory.Entry, error) { return s.page(ctx, tx, after, n) },
+			func(e memory.Entry, vec []float32) error {
+				_, err := tx.Exec(ctx, `UPDATE `+s.entries+` SET embedder = $1, embedding = $2::vector WHERE id = $3`,
+					sp.Embedder, pgv.NewVector(vec), e.ID)
 				return err
-			}
-			if len(batch) == 0 {
-				break
-			}
-			vecs, err := embed(ctx, batch)
-			if err != nil {
-				return err
-			}
-			if len(vecs) != len(batch) {
-				return fmt.Errorf("pgvector: rewrite: %d vectors for %d entries", len(vecs), len(batch))
-			}
-			for i, e := range batch {
-				if len(vecs[i]) != sp.Dim {
-					return fmt.Errorf("%w: rewrite: entry %s got a %d-dimensional vector, want %d", memory.ErrInvalid, e.ID, len(vecs[i]), sp.Dim)
-				}
-				if _, err := tx.Exec(ctx, `UPDATE `+s.entries+` SET embedder = $1, embedding = $2::vector WHERE id = $3`,
-					sp.Embedder, pgv.NewVector(vecs[i]), e.ID); err != nil {
-					return fmt.Errorf("pgvector: rewrite %s: %w", e.ID, err)
-				}
-			}
-			total += len(batch)
-			after = batch[len(batch)-1].ID
+			})
+		total = n
+		if err != nil {
+			return fmt.Errorf("pgvector: %w", err)
 		}
 		if col != sp.Dim {
 			for _, q := range []string{`ALTER TABLE ` + s.entries + ` ALTER COLUMN embedding SET NOT NULL`, s.indexDDL()} {

@@ -35,7 +35,6 @@ func BenchmarkScan(b *testing.B) {
 	}
 	q := u.vecs[:d]
 	for b.Loop() {
-		top := &topK{k: 5}
-		u.scan(q, nil, top)
+		u.scan(q, nil, &topK{k: 5})
 	}
 }

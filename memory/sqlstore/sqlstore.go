@@ -313,7 +313,9 @@ func (s *Store) Nearest(ctx context.Context, q memory.NearestQuery) ([]memory.Hi
 		return nil, err
 	}
 	top := &topK{k: q.K}
+	s.cache.mu.Lock() // own writes update a cached matrix in place
 	u.scan(q.Vector, q.Kinds, top)
+	s.cache.mu.Unlock()
 	hits := top.sorted()
 	if len(hits) == 0 {
 		return nil, nil
@@ -452,33 +454,16 @@ func (s *Store) Rewrite(ctx context.Context, sp memory.Space, embed func(context
 		s.cache.mu.Unlock()
 	}()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		after := ""
-		for {
-			batch, err := s.page(ctx, tx, after, memory.ReembedBatch)
-			if err != nil {
+		n, err := memory.RewriteEach(ctx, sp, embed,
+			func(after string, n int) ([]memory.Entry, error) { return s.page(ctx, tx, after, n) },
+			func(e memory.Entry, vec []float32) error {
+				_, err := tx.ExecContext(ctx, `UPDATE `+s.entries+` SET embedder = $1, dim = $2, vector = $3 WHERE id = $4`,
+					sp.Embedder, sp.Dim, EncodeVector(vec), e.ID)
 				return err
-			}
-			if len(batch) == 0 {
-				break
-			}
-			vecs, err := embed(ctx, batch)
-			if err != nil {
-				return err
-			}
-			if len(vecs) != len(batch) {
-				return fmt.Errorf("sqlstore: rewrite: %d vectors for %d entries", len(vecs), len(batch))
-			}
-			for i, e := range batch {
-				if len(vecs[i]) != sp.Dim {
-					return fmt.Errorf("%w: rewrite: entry %s got a %d-dimensional vector, want %d", memory.ErrInvalid, e.ID, len(vecs[i]), sp.Dim)
-				}
-				if _, err := tx.ExecContext(ctx, `UPDATE `+s.entries+` SET embedder = $1, dim = $2, vector = $3 WHERE id = $4`,
-					sp.Embedder, sp.Dim, EncodeVector(vecs[i]), e.ID); err != nil {
-					return fmt.Errorf("sqlstore: rewrite %s: %w", e.ID, err)
-				}
-			}
-			total += len(batch)
-			after = batch[len(batch)-1].ID
+			})
+		total = n
+		if err != nil {
+			return fmt.Errorf("sqlstore: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE `+s.versions+` SET version = version + 1`); err != nil {
 			return fmt.Errorf("sqlstore: rewrite versions: %w", err)

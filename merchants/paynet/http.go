@@ -13,6 +13,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/merchants/internal/httpx"
 	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/witness"
 )
 
 // Handler serves the network's HTTP API (see the package documentation).
@@ -21,6 +22,10 @@ func (n *Network) Handler() http.Handler {
 	mux.HandleFunc("POST /agentic_commerce/delegate_payment", n.serveDelegate)
 	mux.HandleFunc("POST /processor/captures", n.serveCapture)
 	mux.HandleFunc("POST /processor/refunds", n.serveRefund)
+	mux.HandleFunc("POST "+witness.Path, n.serveWitness)
+	mux.HandleFunc("GET /witness/key", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"network_key": witness.KeyString(n.WitnessKey())})
+	})
 	mux.HandleFunc("GET /processor/ledger", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"entries": n.Ledger()})
 	})
@@ -61,6 +66,23 @@ func (n *Network) serveDelegate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusCreated, resp)
+}
+
+func (n *Network) serveWitness(w http.ResponseWriter, r *http.Request) {
+	var req witness.Request
+	if !httpx.DecodeJSON(w, r, &req, false) {
+		return
+	}
+	c, err := n.Witness(r.Context(), req)
+	if errors.Is(err, witness.ErrConflict) {
+		httpx.WriteError(w, http.StatusConflict, acp.ErrTypeInvalidRequest, "witness_conflict", err.Error(), "seq")
+		return
+	}
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, c)
 }
 
 func (n *Network) serveCapture(w http.ResponseWriter, r *http.Request) {

@@ -21,6 +21,8 @@ package paynet
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,6 +31,7 @@ import (
 
 	"github.com/cartwright-agent/cartwright/skills"
 	"github.com/cartwright-agent/cartwright/skills/acp"
+	"github.com/cartwright-agent/cartwright/skills/witness"
 )
 
 // DelegateRequest is ACP's delegate-payment request.
@@ -119,6 +122,8 @@ type Config struct {
 	Verifier Verifier
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// WitnessKey countersigns agents' audit-log heads (nil: a fresh key).
+	WitnessKey ed25519.PrivateKey
 }
 
 type token struct {
@@ -143,6 +148,9 @@ type Network struct {
 	ledger    []Entry
 	seq       int
 	delegated map[string]acp.DelegatePaymentResponse // by token id
+
+	witnessKey ed25519.PrivateKey
+	witnessed  map[string]witness.Request // agent key → the highest head witnessed
 }
 
 // New returns an empty network.
@@ -151,15 +159,21 @@ func New(cfg Config) *Network {
 	if now == nil {
 		now = time.Now
 	}
+	wk := cfg.WitnessKey
+	if wk == nil {
+		_, wk, _ = ed25519.GenerateKey(rand.Reader)
+	}
 	return &Network{
-		verifier:  cfg.Verifier,
-		now:       now,
-		tokens:    map[string]*token{},
-		captures:  map[string]*Capture{},
-		capByKey:  map[string]string{},
-		refunds:   map[string]*RefundRecord{},
-		refByKey:  map[string]string{},
-		delegated: map[string]acp.DelegatePaymentResponse{},
+		witnessKey: wk,
+		witnessed:  map[string]witness.Request{},
+		verifier:   cfg.Verifier,
+		now:        now,
+		tokens:     map[string]*token{},
+		captures:   map[string]*Capture{},
+		capByKey:   map[string]string{},
+		refunds:    map[string]*RefundRecord{},
+		refByKey:   map[string]string{},
+		delegated:  map[string]acp.DelegatePaymentResponse{},
 	}
 }
 
@@ -396,6 +410,34 @@ func (n *Network) Refund(_ context.Context, req RefundRequest) (*RefundRecord, e
 	n.ledger = append(n.ledger, Entry{Kind: "refund", ID: r.ID, CaptureID: c.ID, MerchantID: c.MerchantID, SessionID: c.SessionID, Amount: r.Amount})
 	cp := *r
 	return &cp, nil
+}
+
+// WitnessKey is the public key the network countersigns audit heads with.
+func (n *Network) WitnessKey() ed25519.PublicKey { return n.witnessKey.Public().(ed25519.PublicKey) }
+
+// Witness countersigns an agent's audit-log head. A head below the highest
+// one witnessed for that agent key (a rolled-back log), or at the same
+// sequence number with another hash (a forked log), is refused with
+// witness.ErrConflict; the same head again is countersigned again.
+func (n *Network) Witness(_ context.Context, r witness.Request) (witness.Countersignature, error) {
+	if _, err := witness.ParseKey(r.AgentKey); err != nil {
+		return witness.Countersignature{}, &FieldError{"agent_key", err.Error()}
+	}
+	if r.Seq <= 0 || len(r.Hash) != 64 {
+		return witness.Countersignature{}, &FieldError{"seq", "a positive sequence number and a 64-hex-digit hash are required"}
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if prev, ok := n.witnessed[r.AgentKey]; ok {
+		switch {
+		case r.Seq < prev.Seq:
+			return witness.Countersignature{}, fmt.Errorf("%w: head %d shown after head %d (rolled back)", witness.ErrConflict, r.Seq, prev.Seq)
+		case r.Seq == prev.Seq && r.Hash != prev.Hash:
+			return witness.Countersignature{}, fmt.Errorf("%w: head %d has hash %s, witnessed before as %s (forked)", witness.ErrConflict, r.Seq, r.Hash, prev.Hash)
+		}
+	}
+	n.witnessed[r.AgentKey] = r
+	return witness.Sign(n.witnessKey, r, n.now()), nil
 }
 
 // Ledger returns every capture and refund in the order they happened.

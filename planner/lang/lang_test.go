@@ -128,6 +128,8 @@ func TestFind(t *testing.T) {
 		{"model 2019 galaxy s24", nil},
 		{"a 65W charger and a 1m cable", []string{"65 W", "1000 mm"}},
 		{"2 packs of 10", []string{"10 count"}},
+		{"a 12 pack of dr pepper (not zero)", []string{"12 count"}},
+		{"1 pack of 12", []string{"12 count"}},
 		{"1 pack of 12 eggs", []string{"12 count"}},
 		{"two 6-packs of cola", []string{"6 count"}},
 		{"3 packs", nil},

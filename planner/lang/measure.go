@@ -365,6 +365,27 @@ func lowerASCII(s string) string {
 	return string(b)
 }
 
+// numStart finds where the number ending at e starts.
+func numStart(low string, e int) int {
+	i := e
+	for i > 0 && (isDigitByte(low[i-1]) || low[i-1] == '.' || low[i-1] == ',' || low[i-1] == '/') {
+		i--
+	}
+	return i
+}
+
+// articleBefore reports whether "a", "an", "one" or "the" comes right
+// before i: "a 12 pack of cola" is one pack of 12, "2 packs of 10" two.
+func articleBefore(low string, i int) bool {
+	t := strings.TrimRight(low[:i], " ")
+	for _, a := range []string{"a", "an", "one", "the"} {
+		if strings.HasSuffix(t, " "+a) || t == a {
+			return true
+		}
+	}
+	return false
+}
+
 func isUnitWord(w string) bool { _, ok := units[w]; return ok }
 
 // unitAfter reads a unit (or a range "-b unit") after a number ending at e.
@@ -404,7 +425,8 @@ func unitAfter(low string, e int, n *big.Rat) (Measure, int, bool) {
 	// pack ("6-packs", "10 pack" and "pack of 6" are)
 	if u.dim == Count && hi == nil {
 		word := strings.TrimSpace(strings.TrimPrefix(low[e:end], "-"))
-		if low[e] != '-' && (strings.HasPrefix(strings.TrimLeft(low[end:], " "), "of ") || word == "packs" || word == "pks") {
+		of := strings.HasPrefix(strings.TrimLeft(low[end:], " "), "of ")
+		if low[e] != '-' && (of && !articleBefore(low, numStart(low, e)) || word == "packs" || word == "pks") {
 			return Measure{}, 0, false
 		}
 	}

@@ -29,7 +29,25 @@ func vocab() planner.Vocabulary {
 		Brands:    []string{"Arctica", "Beanery", "Northwind"},
 		Merchants: map[string]string{"beanery": "Beanery Coffee", "cupful": "Cupful", "outfitters": "Outfitters"},
 		Currency:  "CNY",
+		Catalog:   catalog(),
 	}
+}
+
+// catalog is the world's per-category vocabulary (what its merchants
+// publish): lattes in every milk and size, and jackets.
+func catalog() []skills.CategoryVocabulary {
+	var ps []skills.Product
+	for _, size := range []string{"small", "medium", "large"} {
+		for _, milk := range []string{"whole", "skim", "oat", "soy"} {
+			ps = append(ps, skills.Product{Title: milk + " Milk Latte (" + size + ")", Category: "coffee", Brand: "Beanery",
+				Attributes: map[string]string{"milk": milk, "size": size}})
+		}
+	}
+	for _, m := range []string{"down", "fleece", "cotton"} {
+		ps = append(ps, skills.Product{Title: "Northwind " + m + " Jacket", Category: "apparel", Brand: "Northwind",
+			Attributes: map[string]string{"material": m}})
+	}
+	return skills.CatalogVocabulary(ps)
 }
 
 func cny(minor int64) *skills.Money { m := skills.M(minor, "CNY"); return &m }

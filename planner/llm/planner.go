@@ -325,7 +325,7 @@ func (p *Planner) understandPrompt(req planner.Request) Prompt {
 		Answer     string               `json:"answer_to_clarification,omitempty"`
 		Memory     []planner.MemoryItem `json:"memory,omitempty"`
 		Vocabulary planner.Vocabulary   `json:"vocabulary"`
-	}{req.Text, req.Answer, req.Memory, req.Vocabulary}
+	}{req.Text, req.Answer, req.Memory, promptVocabulary(req)}
 	b, _ := json.MarshalIndent(data, "", " ")
 	pr := Prompt{
 		System:    understandSystem,

@@ -6,18 +6,28 @@ import (
 
 	"github.com/cartwright-agent/cartwright/planner"
 	"github.com/cartwright-agent/cartwright/planner/offline"
+	"github.com/cartwright-agent/cartwright/skills"
 )
 
 func Example() {
 	p := offline.New(offline.Config{})
-	vocab := planner.Vocabulary{
-		Currency:   "CNY",
-		Categories: []string{"coffee", "apparel"},
-		Attributes: map[string][]string{
-			"milk": {"oat", "whole"}, "size": {"small", "medium", "large", "s", "m", "l"}, "drink": {"latte"},
-		},
-		Merchants: map[string]string{"brewhouse": "Brew House"},
+	// the vocabulary is the merchants' published catalogs: every word the
+	// planner maps comes from them
+	var products []skills.Product
+	for _, size := range []string{"small", "medium", "large"} {
+		for _, milk := range []string{"oat", "whole"} {
+			products = append(products, skills.Product{Title: milk + " Milk Latte (" + size + ")", Category: "coffee",
+				Brand: "Brew House", Attributes: map[string]string{"drink": "latte", "milk": milk, "size": size}})
+		}
 	}
+	for _, size := range []string{"s", "m", "l"} {
+		products = append(products, skills.Product{Title: "Fleece Hoodie (Grey, " + size + ")", Category: "apparel",
+			Brand: "Threadline", Attributes: map[string]string{"type": "hoodie", "color": "grey", "size": size}})
+	}
+	vocab := planner.MergeVocabulary([]skills.MerchantInfo{{ID: "brewhouse", Name: "Brew House", Currency: "CNY",
+		Categories: []string{"apparel", "coffee"}, Catalog: skills.CatalogVocabulary(products),
+		Attributes: map[string][]string{"milk": {"oat", "whole"}, "size": {"small", "medium", "large", "s", "m", "l"},
+			"drink": {"latte"}, "type": {"hoodie"}, "color": {"grey"}}}})
 	in, _ := p.Understand(context.Background(), planner.Request{
 		Text:       "two large oat lattes under 40 yuan from Brew House",
 		Vocabulary: vocab,
@@ -27,7 +37,8 @@ func Example() {
 	fmt.Println(it.Quantity, it.Category, it.Attributes["size"], it.Attributes["milk"], it.ExcludeAttributes["milk"])
 	fmt.Println(in.Budget, in.Merch.Allow, in.Sort)
 
-	// a hoodie needs a size: the planner asks, and plans once answered
+	// hoodies differ in size: the planner asks, with the catalog's sizes,
+	// and plans once answered
 	q, _ := p.Understand(context.Background(), planner.Request{Text: "a hoodie", Vocabulary: vocab})
 	fmt.Println(q.Clarify.Question, q.Clarify.Options)
 	a, _ := p.Understand(context.Background(), planner.Request{Text: "a hoodie", Answer: "medium", Vocabulary: vocab})
@@ -35,6 +46,6 @@ func Example() {
 	// Output:
 	// 2 coffee large oat [whole]
 	// ¥40.00 [brewhouse] cheapest
-	// What size should the hoodie be? [s m l]
+	// Which size should the hoodie be? [s m l]
 	// m
 }

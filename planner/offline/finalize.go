@@ -204,23 +204,15 @@ func (p *Planner) finalize(req planner.Request, st *reqState, x *vindex, facts [
 	return in, nil
 }
 
-// disambiguate settles an ambiguous noun from context; false: ask.
+// disambiguate settles an ambiguous noun from context (a word of the
+// request only one reading's category uses); false: ask.
 func disambiguate(d *draft, all []*draft) bool {
 	var hits []ambiguity
 	for _, o := range d.cands {
 		ok := false
-		for _, w := range o.context {
-			if d.ctx[w] {
+		for w := range d.ctx {
+			if o.context[w] && w != d.head {
 				ok = true
-			}
-		}
-		for _, a := range d.attrs {
-			for _, c := range a.cands {
-				for _, k := range o.keys {
-					if strings.EqualFold(c.key, k) {
-						ok = true
-					}
-				}
 			}
 		}
 		if ok {
@@ -237,6 +229,9 @@ func disambiguate(d *draft, all []*draft) bool {
 func choose(d *draft, o ambiguity) {
 	d.cat = o.cat
 	d.cands = nil
+	if strings.EqualFold(o.label, o.cat) {
+		return // the category settles it; the words stay the person's
+	}
 	old := d.headRaw
 	d.head, d.headRaw = squashString(o.label), o.label
 	for i := range d.query {
@@ -292,30 +287,46 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		}
 	}
 	fromHead := map[string]bool{}
+	var hits []resolvedHit
 	for _, a := range ordered {
-		r, ok := x.resolve(a.cands, cat)
+		r, ok := x.resolveFor(d, a.cands, cat)
 		if !ok {
-			if sz := sizeWords[strings.ToLower(a.raw)]; sz != "" && letterSizeCategories[strings.ToLower(cat)] {
+			if sz := sizeWords[strings.ToLower(a.raw)]; sz != "" && x.letterSizes(cat) {
 				// "medium" is a roast elsewhere, but on a garment it is a size
 				// the catalog does not list: hard, never dropped
 				d.sizeReq = appendUnique(d.sizeReq, "size "+sz)
+			} else if cat != "" && !a.partial {
+				// a value of another category's key: the words stay a
+				// requirement the product must evidence, never dropped
+				for _, w := range strings.Fields(strings.ToLower(a.raw)) {
+					if !stopwords[w] {
+						d.require = appendUnique(d.require, w)
+					}
+				}
 			}
-			continue // kept as search text
+			continue
 		}
 		if d.dropAttr[strings.ToLower(r.key)] {
 			continue
 		}
-		if _, partial := x.keyShape(cat, r.key); partial && !a.coversHead {
+		if x.partialFor(d, cat, r.key, r.val) && !a.coversHead {
 			if spec.Prefer == nil {
 				spec.Prefer = map[string]string{}
 			}
 			spec.Prefer[r.key] = r.val
+			hits = append(hits, resolvedHit{raw: a.raw, key: r.key, val: r.val, prefer: true})
 			note(fmt.Sprintf("%s %s preferred: not every %s product has a %s", r.key, r.val, cat, r.key), "")
 			continue
 		}
 		if old, dup := spec.Attributes[r.key]; dup && !strings.EqualFold(old, r.val) {
+			if a.partial {
+				note(fmt.Sprintf("%s %s said in full; %q is not read as a %s", r.key, old, a.raw, r.key), "")
+				continue
+			}
 			if fromHead[r.key] {
-				note(fmt.Sprintf("%s %s names the product; %q is not used", r.key, old, a.raw), "")
+				// the word stays the person's: it must be evidenced
+				note(fmt.Sprintf("%s %s names the product; %q must still be evidenced", r.key, old, a.raw), "")
+				d.unsettled = appendUnique(d.unsettled, strings.ToLower(a.raw))
 				continue
 			}
 			if _, settled := d.answered[r.key]; !settled && clash == nil {
@@ -325,6 +336,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			continue
 		}
 		set(r.key, r.val)
+		hits = append(hits, resolvedHit{raw: a.raw, key: r.key, val: r.val})
 		if a.coversHead {
 			fromHead[r.key] = true
 		}
@@ -363,6 +375,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 	sort.Strings(keys)
 	for _, key := range keys {
 		set(key, d.answered[key])
+		hits = append(hits, resolvedHit{raw: d.answered[key], key: key, val: d.answered[key], source: "answer"})
 	}
 	for _, a := range d.negAttrs {
 		r, ok := x.resolve(a.cands, cat)
@@ -376,6 +389,7 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			spec.ExcludeAttributes = map[string][]string{}
 		}
 		spec.ExcludeAttributes[r.key] = appendUnique(spec.ExcludeAttributes[r.key], r.val)
+		hits = append(hits, resolvedHit{raw: a.raw, key: r.key, val: r.val, neg: true})
 	}
 	for _, t := range d.terms {
 		spec.ExcludeTerms = appendUnique(spec.ExcludeTerms, t)
@@ -410,7 +424,14 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		m := *d.unitMax
 		spec.MaxUnitPrice = &m
 	}
-	if letterSizeCategories[strings.ToLower(cat)] && spec.Attributes["size"] == "" {
+	if d.unitMin != nil {
+		m := *d.unitMin
+		if spec.MaxUnitPrice != nil && (m.Currency != spec.MaxUnitPrice.Currency || m.Minor > spec.MaxUnitPrice.Minor) {
+			return spec, &pending{kind: askBudget, item: k, question: fmt.Sprintf("A price of at least %s and at most %s cannot both hold. What price range should the %s be in?", m, *spec.MaxUnitPrice, d.headRaw)}, notes
+		}
+		spec.MinUnitPrice = &m
+	}
+	if x.letterSizes(cat) && spec.Attributes["size"] == "" {
 		// "a hoodie, medium" read in a segment of its own: a size the
 		// catalog does not list stays a hard requirement
 		var rest []string
@@ -446,11 +467,15 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 	// type value for it ("jacket", where types are "rain jacket", "down
 	// jacket" …), the title must say it, so "a travel jacket" never buys
 	// travel socks
+	if w := x.titlePhrase(d, cat); w != "" && !headIsValue(d, spec) {
+		spec.RequireTerms = appendUnique(spec.RequireTerms, w)
+		note("the title must say "+w+" (the product asked for)", "")
+	}
 	if w := p.nounTerm(d, cat, spec, x); w != "" {
 		spec.RequireTerms = appendUnique(spec.RequireTerms, w)
 		note("the title must say "+w+" (the product asked for)", "")
 	}
-	spec.Query = strings.Join(query, " ")
+	spec.Query = dedupWords(strings.Join(query, " "))
 	if spec.Query == "" {
 		spec.Query = d.headRaw
 	}
@@ -524,8 +549,9 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			if _, dup := spec.Prefer[r.key]; dup {
 				continue
 			}
-			if p.requires(d, cat, r.key, isDrink(spec)) {
+			if p.requires(d, spec, r.key, x) {
 				set(r.key, r.val)
+				hits = append(hits, resolvedHit{raw: f.text, key: r.key, val: r.val, source: f.id})
 				note(fmt.Sprintf("%s %s from memory (needed to buy)", r.key, r.val), f.id)
 				continue
 			}
@@ -566,15 +592,17 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		}
 	}
 
-	if txt := standardMilk(&spec, cat, x); txt != "" {
-		note(txt, "")
+	if ex := x.plainVariant(d, &spec); len(ex) > 0 {
+		for _, k := range sortedKeysOf(ex) {
+			note(fmt.Sprintf("the plain %s: %s %s only when asked for", d.headRaw, k, strings.Join(ex[k], ", ")), "")
+		}
 	}
 
 	// required attributes
-	for _, alts := range p.required(d, cat, isDrink(spec)) {
+	for _, alts := range p.required(d, spec, x) {
 		var have []string
 		for _, key := range alts {
-			if len(x.values(key)) > 0 || key == "amount" && amountMiss != "" {
+			if len(x.values(key)) > 0 {
 				have = append(have, key)
 			}
 		}
@@ -590,69 +618,72 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		if ok {
 			continue
 		}
-		return spec, p.askFor(d, k, have, x, amountMiss), notes
+		return spec, p.askFor(d, k, have, spec, x, amountMiss), notes
 	}
+	// words the item's own category never uses ("phone" in "China Mobile
+	// phone top-up 100") beside values that already name one product are
+	// the person's context, not a narrower kind
+	if len(spec.RequireTerms) > 0 && spec.Category != "" {
+		var keep, ctx []string
+		for _, t := range spec.RequireTerms {
+			if !strings.Contains(t, " ") && !x.categoryWord(spec.Category, t) && x.anyCategoryWord(t) {
+				ctx = append(ctx, t)
+			} else {
+				keep = append(keep, t)
+			}
+		}
+		if len(ctx) > 0 {
+			probe := spec
+			probe.RequireTerms = keep
+			if len(x.candidates(d, probe)) == 1 {
+				spec.RequireTerms = keep
+				d.unknown = append(d.unknown, ctx...)
+				spec.Fit = strings.TrimSpace(spec.Fit + " " + strings.Join(ctx, " "))
+			}
+		}
+	}
+	account(d, &spec, hits, x)
 	return spec, nil, notes
 }
 
-func (p *Planner) askFor(d *draft, k int, keys []string, x *vindex, amountMiss string) *pending {
+func (p *Planner) askFor(d *draft, k int, keys []string, spec planner.ItemSpec, x *vindex, amountMiss string) *pending {
 	pd := &pending{kind: askAttr, item: k, keys: keys}
 	what := d.headRaw
 	if what == "" {
 		what = "item"
 	}
+	cands := x.candidates(d, spec)
+	generic := x.genericHead(d, spec.Category) && len(keys) > 0 && contains(x.kindKeys(spec.Category), keys[0])
 	var opts []string
 	for _, key := range keys {
-		switch {
-		case key == "size":
-			opts = append(opts, x.sizeOptions(d.cat)...)
-		case key == "drink" || key == "type":
-			// the values that name products of this category
-			for _, v := range x.values(key) {
-				if e, ok := p.nouns[squashString(v)]; ok && e.cat == d.cat {
-					opts = append(opts, v)
-				}
-			}
-		case genericRequired[d.head] == nil:
-			opts = append(opts, x.values(key)...)
-		}
+		opts = append(opts, optionValues(cands, key)...)
+	}
+	if len(opts) > 12 {
+		opts = opts[:12]
 	}
 	pd.options = opts
 	switch {
-	case len(keys) == 1 && keys[0] == "size":
-		pd.question = fmt.Sprintf("What size should the %s be?", what)
-	case len(keys) == 1 && keys[0] == "amount" && amountMiss != "":
-		pd.question = fmt.Sprintf("A %s top-up is not offered. Which amount should it be?", amountMiss)
-	case len(keys) == 1 && keys[0] == "amount":
-		pd.question = fmt.Sprintf("How much should the %s be?", what)
-	case len(keys) == 1 && keys[0] == "device":
-		pd.question = fmt.Sprintf("Which device is the %s for?", what)
-	case genericRequired[d.head] != nil:
+	case len(keys) == 1 && amountMiss != "" && allNumeric(x.values(keys[0])):
+		pd.question = fmt.Sprintf("A %s %s is not offered. Which %s should it be?", amountMiss, what, keys[0])
+	case generic:
 		pd.question = fmt.Sprintf("Which %s would you like?", what)
 	default:
-		pd.question = fmt.Sprintf("Which %s is the %s for?", strings.Join(keys, " or "), what)
+		pd.question = fmt.Sprintf("Which %s should the %s be?", strings.Join(keys, " or "), what)
 	}
 	return pd
 }
 
-// required lists the requirement groups of an item (see requiredAttributes).
-func (p *Planner) required(d *draft, cat string, drink bool) [][]string {
-	var out [][]string
-	for _, alts := range p.req[cat] {
-		if len(alts) == 1 && alts[0] == "size" && sizeless[d.head] {
-			continue
-		}
-		out = append(out, alts)
+// required lists the requirement groups of an item: Config.Required's
+// table when set, else the catalog rule (fitKeys).
+func (p *Planner) required(d *draft, spec planner.ItemSpec, x *vindex) [][]string {
+	if p.req != nil {
+		return p.req[spec.Category]
 	}
-	if drink && p.drinks {
-		out = append(out, drinkRequired...)
-	}
-	out = append(out, genericRequired[d.head]...)
-	return append(out, nounRequired[d.head]...)
+	return p.fitKeys(d, spec, x)
 }
 
-func (p *Planner) requires(d *draft, cat, key string, drink bool) bool {
-	for _, alts := range p.required(d, cat, drink) {
+func (p *Planner) requires(d *draft, spec planner.ItemSpec, key string, x *vindex) bool {
+	for _, alts := range p.required(d, spec, x) {
 		for _, k := range alts {
 			if strings.EqualFold(k, key) {
 				return true
@@ -889,58 +920,6 @@ func withValues(query string, attrs map[string]string) string {
 	return out
 }
 
-// standardMilk: a made-to-order drink named without its milk ("two medium
-// cappuccinos") is the standard drink, made with the regular milk or none,
-// as a counter would make it; an oat, soy or skim version is a variant the
-// customer asks for by name. The rule steps aside when anything already
-// speaks for the milk: the request or an answer names one, a memory
-// preference ranks one, or a diet excludes the regular milk (a lactose
-// intolerant customer's latte is a plant-milk latte).
-func standardMilk(spec *planner.ItemSpec, cat string, x *vindex) string {
-	const key = "milk"
-	if !isDrink(*spec) || cat == "" || !x.keyFits(cat, key) {
-		return ""
-	}
-	if _, said := lookup(spec.Attributes, key); said {
-		return ""
-	}
-	if _, pref := lookup(spec.Prefer, key); pref {
-		return ""
-	}
-	regular := ""
-	for _, c := range synonyms["regular milk"] {
-		if got, ok := x.has(c.key, c.val); ok && strings.EqualFold(got.key, key) {
-			regular = got.val
-			break
-		}
-	}
-	if regular == "" {
-		return ""
-	}
-	for _, v := range spec.ExcludeAttributes[key] {
-		if strings.EqualFold(v, regular) {
-			return ""
-		}
-	}
-	none, _ := x.noneValue(key)
-	var variants []string
-	for _, v := range x.values(key) {
-		if !strings.EqualFold(v, regular) && !strings.EqualFold(v, none) {
-			variants = append(variants, v)
-		}
-	}
-	if len(variants) == 0 {
-		return ""
-	}
-	if spec.ExcludeAttributes == nil {
-		spec.ExcludeAttributes = map[string][]string{}
-	}
-	for _, v := range variants {
-		spec.ExcludeAttributes[key] = appendUnique(spec.ExcludeAttributes[key], v)
-	}
-	return fmt.Sprintf("no milk named: the standard %s with %s milk (or none); %s versions only when asked for", spec.Attributes["drink"], regular, strings.Join(variants, ", "))
-}
-
 // nounTerm returns the product word an item's title must contain when
 // nothing else pins its type: the category has a "type" key, the request
 // resolved no type, the head is a plain product word (not a category name
@@ -950,30 +929,33 @@ func standardMilk(spec *planner.ItemSpec, cat string, x *vindex) string {
 // "soda") stays search text: requiring it could reject the very product.
 // Top-ups are pinned by carrier/utility and amount instead.
 func (p *Planner) nounTerm(d *draft, cat string, spec planner.ItemSpec, x *vindex) string {
-	if d.head == "" || cat == "" || cat == "topup" || len(d.cands) > 0 {
+	if d.head == "" || cat == "" || len(d.cands) > 0 || x.genericHead(d, cat) {
 		return ""
 	}
-	if _, ok := spec.Attributes["type"]; ok {
+	kinds := x.kindKeys(cat)
+	if len(kinds) == 0 {
 		return ""
 	}
-	if len(spec.ExcludeAttributes["type"]) > 0 || genericNouns[d.head] || d.head == squashString(cat) {
-		return ""
-	}
-	if keys, ok := p.catKeys[cat]; !ok || !contains(keys, "type") {
-		return ""
+	for _, k := range kinds {
+		if _, ok := spec.Attributes[k]; ok || len(spec.ExcludeAttributes[k]) > 0 {
+			return ""
+		}
 	}
 	f := strings.Fields(strings.ToLower(d.headRaw))
 	if len(f) != 1 {
 		return "" // a phrase ("oat milk") is already specific
 	}
-	w := f[len(f)-1]
+	w := f[0]
 	if !isWordOnly(w) || contains(spec.RequireTerms, w) {
 		return ""
 	}
-	for _, v := range x.v.Attributes["type"] {
-		for _, f := range strings.Fields(strings.ToLower(v)) {
-			if f == w || singular(f) == w {
-				return w
+	cv := x.catVocab(strings.ToLower(cat))
+	for _, k := range kinds {
+		for _, v := range cv.Attributes[k] {
+			for _, f := range strings.Fields(strings.ToLower(v)) {
+				if f == w || singular(f) == w {
+					return w
+				}
 			}
 		}
 	}
@@ -987,4 +969,28 @@ func isWordOnly(w string) bool {
 		}
 	}
 	return len(w) >= 3
+}
+
+// headIsValue reports whether a hard attribute value is the item's head
+// phrase (the attribute already pins the product kind).
+func headIsValue(d *draft, spec planner.ItemSpec) bool {
+	for _, v := range spec.Attributes {
+		if squashString(v) == d.head {
+			return true
+		}
+	}
+	return false
+}
+
+// dedupWords drops repeated words, keeping the first of each.
+func dedupWords(q string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range strings.Fields(q) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
 }

@@ -6,25 +6,13 @@ import (
 	"strings"
 
 	"github.com/cartwright-agent/cartwright/planner"
+	"github.com/cartwright-agent/cartwright/planner/lang"
 )
 
 var splitWords = map[string]bool{"and": true, "plus": true, "&": true, "also": true, "then": true, "+": true, "和": true}
 
-// categoryWording lists, per category, the words people put before the product
-// word that only restate the category ("phone top-up", "mobile recharge",
-// "prepaid credit"): they never become RequireTerms (no top-up title says
-// "phone").
-var categoryWording = map[string]map[string]bool{
-	"topup": {"phone": true, "mobile": true, "cell": true, "cellphone": true, "prepaid": true, "sim": true,
-		"airtime": true, "data": true, "credit": true, "number": true, "account": true, "carrier": true,
-		"online": true, "instant": true, "utility": true, "utilities": true},
-}
-
 // andWords join two things to buy ("milk and eggs").
 var andWords = map[string]bool{"and": true, "plus": true, "&": true, "+": true, "和": true}
-
-var genericNouns = map[string]bool{"grocery": true, "groceries": true, "clothes": true, "electronics": true,
-	"household": true, "apparel": true}
 
 var quantityX = regexp.MustCompile(`^(\d{1,4})x$`)
 var xQuantity = regexp.MustCompile(`^x(\d{1,4})$`)
@@ -63,7 +51,7 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 			cur.afterAnd = andWords[t.t]
 			continue
 		}
-		if t.t == "with" && !inBrand[i] && withStartsItem(st, x, p.nouns, i) {
+		if t.t == "with" && !inBrand[i] && withStartsItem(st, x, x.nouns, i) {
 			flush()
 			continue
 		}
@@ -91,7 +79,7 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 				all = true
 			}
 		}
-		reads = append(reads, readSeg{d: d, item: d.head != "" || d.isUnknownItem(), all: all, afterAnd: s.afterAnd})
+		reads = append(reads, readSeg{d: d, item: d.head != "" || d.textItem || d.isUnknownItem() || d.attrItem, all: all, afterAnd: s.afterAnd})
 	}
 	var items []*draft
 	var lead []*draft
@@ -179,7 +167,7 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 				if o == d || o.hasKeyHit(a.cands) {
 					continue
 				}
-				if o.needsAny(a.cands) || len(o.cands) > 0 {
+				if o.needsAny(a.cands, x) || len(o.cands) > 0 {
 					o.attrs = append(o.attrs, a)
 				}
 			}
@@ -192,13 +180,22 @@ func (p *Planner) buildItems(st *reqState, x *vindex) {
 	if len(items) > 1 {
 		var keep []*draft
 		for _, d := range items {
-			if _, isCat := x.cats[d.head]; (isCat || genericNouns[d.head]) && d.bareHeading() {
+			if x.isCategoryWord(d.head) && d.bareHeading() {
 				continue
 			}
 			keep = append(keep, d)
 		}
 		if len(keep) > 0 {
 			items = keep
+		}
+	}
+	// floors hold for every item (a floor is said of what is bought)
+	for _, f := range st.floors {
+		for _, d := range items {
+			m := f.m
+			if d.unitMin == nil || d.unitMin.Minor < m.Minor {
+				d.unitMin = &m
+			}
 		}
 	}
 	// per-item limits go to the item they follow; after a comma, to all
@@ -242,6 +239,18 @@ func withStartsItem(st *reqState, x *vindex, table map[string]nounEntry, i int) 
 	if t != "a" && t != "an" && t != "some" && n == 0 {
 		return false
 	}
+	hasWord := func(from, to int) bool {
+		for k := from; k < to; k++ {
+			if st.used[k] || st.toks[k].kind != kWord || stopwords[st.toks[k].t] || descriptors[st.toks[k].t] {
+				continue
+			}
+			if _, an := matchAt(st.toks, k, 4, x.surf, func(q int) bool { return !st.used[q] }); an > 0 {
+				continue
+			}
+			return true
+		}
+		return false
+	}
 	hasNoun := func(from, to int) bool {
 		for k := from; k < to; k++ {
 			if st.used[k] || st.toks[k].kind == kPunct {
@@ -265,7 +274,7 @@ func withStartsItem(st *reqState, x *vindex, table map[string]nounEntry, i int) 
 	for start >= 0 && st.toks[start].kind != kPunct && !splitWords[st.toks[start].t] {
 		start--
 	}
-	return hasNoun(j, end) && hasNoun(start+1, i)
+	return (hasNoun(j, end) || hasWord(j, end)) && hasNoun(start+1, i)
 }
 
 func findBrands(st *reqState, x *vindex) []brandHit {
@@ -284,8 +293,10 @@ func findBrands(st *reqState, x *vindex) []brandHit {
 		}
 		if n == 1 {
 			t := st.toks[i]
+			// a brand that is also a word of product names or values,
+			// written in lower case, is read as the word ("glad" vs Glad)
 			lower := t.raw == strings.ToLower(t.raw)
-			if lower && commonWordBrands[t.t] {
+			if lower && x.everydayWord(t.t) {
 				continue
 			}
 		}
@@ -336,7 +347,7 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 	for k, i := range s.idx {
 		toks[k] = st.toks[i]
 	}
-	d := &draft{start: s.idx[0], end: s.idx[len(s.idx)-1] + 1, ctx: map[string]bool{}}
+	d := &draft{start: s.idx[0], end: s.idx[len(s.idx)-1] + 1, ctx: map[string]bool{}, text: rawOf(toks)}
 	for _, t := range toks {
 		d.ctx[squashString(t.t)] = true
 		d.ctx[squashString(singular(t.t))] = true
@@ -403,6 +414,10 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 				continue
 			}
 		}
+		if c, ok := x.partial[squashString(toks[i].t)]; ok && !x.claimed(toks, i) {
+			attrs = append(attrs, attrHit{cands: c, start: i, end: i + 1, raw: toks[i].raw, partial: true})
+			continue
+		}
 		if c, ok := x.ctxOnly[toks[i].t]; ok {
 			prevSize := i > 0 && (toks[i-1].t == "size" || toks[i-1].t == "in" || toks[i-1].t == "sized")
 			caps := toks[i].raw != strings.ToLower(toks[i].raw) && toks[i].raw != "I" && toks[i].raw != "A"
@@ -417,20 +432,12 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		if covered[i] {
 			continue
 		}
-		e, n := matchAt(toks, i, 4, p.nouns, func(j int) bool { return !covered[j] })
+		e, n := matchAt(toks, i, 4, x.nouns, func(j int) bool { return !covered[j] })
 		if n == 0 {
-			sq := squashString(singular(toks[i].t))
-			if _, amb := ambiguous[sq]; amb {
-				nounsFound = append(nounsFound, nounHit{sq: sq, start: i, end: i + 1, raw: toks[i].raw, afterFor: forAt >= 0 && i > forAt})
-			} else if c, ok := x.category(toks[i].t); ok && len(x.cats) > 0 && c != "" {
-				if _, known := x.cats[toks[i].t]; known {
-					nounsFound = append(nounsFound, nounHit{e: nounEntry{cat: c}, sq: toks[i].t, start: i, end: i + 1, raw: toks[i].raw})
-				}
-			}
 			continue
 		}
 		sq := squash(toks[i : i+n])
-		if _, hit := p.nouns[sq]; !hit {
+		if _, hit := x.nouns[sq]; !hit {
 			sq = squash(toks[i:i+n-1]) + squashString(singular(toks[i+n-1].t))
 		}
 		nounsFound = append(nounsFound, nounHit{e: e, sq: sq, start: i, end: i + n, raw: rawOf(toks[i : i+n]), afterFor: forAt >= 0 && i > forAt})
@@ -482,11 +489,12 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		}
 		return false
 	}
+	// a title's head word before any other word of a title's name
 	head := -1
-	for pass := 0; pass < 2 && head < 0; pass++ {
+	for pass := 0; pass < 4 && head < 0; pass++ {
 		for k := len(nounsFound) - 1; k >= 0; k-- {
 			n := nounsFound[k]
-			if n.neg || pass == 0 && isCovered(n) {
+			if n.neg || pass%2 == 0 && isCovered(n) || n.e.weak != (pass >= 2) {
 				continue
 			}
 			if n.afterFor && hasNounBefore(nounsFound, forAt) {
@@ -494,6 +502,25 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 			}
 			head = k
 			break
+		}
+	}
+	// no product word, but a value that names a kind of product ("a
+	// raincoat" for type = rain jacket): the value is the item
+	if head < 0 {
+		for _, a := range attrs {
+			if a.neg || a.diet != "" {
+				continue
+			}
+			for _, c := range a.cands {
+				if e, ok := x.nouns[squashString(c.val)]; ok && !e.weak && e.cat != "" {
+					nounsFound = append(nounsFound, nounHit{e: e, sq: squashString(c.val), start: a.start, end: a.end, raw: a.raw})
+					head = len(nounsFound) - 1
+					break
+				}
+			}
+			if head >= 0 {
+				break
+			}
 		}
 	}
 	// an attribute that overlaps the head but does not contain it is part of
@@ -504,7 +531,7 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		for _, a := range attrs {
 			overlap := a.start < h.end && h.start < a.end
 			contains := a.start <= h.start && h.end <= a.end
-			if overlap && !contains {
+			if overlap && !contains && a.end != h.end {
 				continue
 			}
 			keep = append(keep, a)
@@ -512,13 +539,17 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		attrs = keep
 		d.head, d.headRaw = h.sq, singularPhrase(h.raw)
 		d.cat = h.e.cat
+		d.headCat = h.e.cat
+		// a word some titles use, said with values only another category
+		// has ("China Unicom phone"): the values name the category
+		if c := x.attrCategory(attrs); c != "" && !strings.EqualFold(c, d.cat) && h.e.weak {
+			d.cat = c
+		}
 		d.implied = h.e.implied
 		d.plural = singular(toks[h.end-1].t) != toks[h.end-1].t
-		if opts, amb := ambiguous[h.sq]; amb {
-			if _, isNoun := p.nouns[h.sq]; !isNoun {
-				d.cands = opts
-				d.cat = ""
-			}
+		if len(h.e.amb) > 0 {
+			d.cands = x.ambiguities(h.e.amb, h.sq)
+			d.cat = ""
 		}
 	}
 	for _, n := range nounsFound {
@@ -579,13 +610,16 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 	for _, a := range attrs {
 		mark(a.start, a.end)
 	}
-	for _, n := range nounsFound {
+	for k, n := range nounsFound {
+		if n.e.weak && k != head && !n.neg {
+			continue // a word of some title's name: narrows the item, read below
+		}
 		mark(n.start, n.end)
 	}
 	// a size the vocabulary has no value for ("size M" where no merchant
 	// lists sizes) is still the person's constraint: kept as a hard
 	// "size m" requirement, never dropped
-	readUnlistedSize(d, toks, used, mark)
+	readUnlistedSize(d, toks, used, mark, x.letterSizes(d.cat))
 	for i := range toks {
 		if covered[i] {
 			used[i] = true
@@ -619,13 +653,33 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		}
 	}
 	p.readQuantity(d, toks, used, headStart, mark)
+	// a number with its unit ("100 ct", "20 quart", "6 doses") is a
+	// measure of the product: accounted as one (agent/check evidences it),
+	// never leftover words
+	for i := 0; i < len(toks); i++ {
+		if used[i] {
+			continue
+		}
+		if toks[i].kind == kNum && i+1 < len(toks) && !used[i+1] && toks[i+1].kind == kWord {
+			if _, ok := lang.Parse(toks[i].raw + " " + toks[i+1].raw); ok {
+				mark(i, i+2)
+				i++
+				continue
+			}
+		}
+		if toks[i].kind == kWord && strings.ContainsAny(toks[i].t, "0123456789") {
+			if _, ok := lang.Parse(toks[i].raw); ok {
+				mark(i, i+1)
+			}
+		}
+	}
 	if meas != nil {
 		d.measure = meas
 		d.qty, d.qtySaid, d.qtyNote = 1, true, ""
 		if meas.Unit == planner.UnitEach && meas.Value <= 1000 {
 			d.qty = int(meas.Value) // single things, until a pack says otherwise
 		}
-	} else if d.measure == nil && d.qtySaid && d.qty > 1 && d.qty <= 1000 && d.plural && head >= 0 && packedGoods[d.cat] && !countsPacks(toks, headStart) {
+	} else if d.measure == nil && d.qtySaid && d.qty > 1 && d.qty <= 1000 && d.plural && head >= 0 && x.packed(d.cat, d.head) && !countsPacks(toks, headStart) {
 		// "20 eggs" counts eggs, not packs of eggs (groceries and
 		// household goods come in packs; lattes and jackets do not)
 		d.measure = &planner.Measure{Value: int64(d.qty), Unit: planner.UnitEach, Said: itoa(d.qty) + " " + strings.ToLower(nounsFound[head].raw)}
@@ -662,16 +716,13 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 			if w == "usual" {
 				flags.usual = true
 			}
-		case letterSizeCategories[d.cat] && sizeWords[w] != "":
+		case x.letterSizes(d.cat) && sizeWords[w] != "":
 			// "a hoodie, medium", "a medium hoodie" where the catalog lists no sizes
 			d.sizeReq = appendUnique(d.sizeReq, "size "+sizeWords[w])
 		case descriptors[w]:
 			d.unknown = append(d.unknown, w)
 		case negWords[w] || stopwords[w] || t.kind == kPunct || t.kind == kSym:
 		case len([]rune(w)) < 2 && t.kind != kHan:
-		case categoryWording[d.cat][w] || categoryWording[d.cat][singular(w)]:
-			// "phone top-up", "mobile recharge": the category's own
-			// wording, not a narrower product
 		case adjacent[i]:
 			// an unknown word right before the product word narrows it
 			// ("whole wheat toast"): the title must have it
@@ -685,15 +736,49 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		if t.t == "a" || t.t == "an" {
 			flags.article = true
 		}
+		if clauseWords[t.t] {
+			d.clause = true
+		}
 	}
 	d.vague, d.usual = flags.vague, flags.usual
 	d.vagueOnly = head < 0 && flags.vague
 	d.article = flags.article || d.qtySaid
+	// no product word, but words of its own and values only one
+	// category has ("recharge ¥30 China Telecom"): an item of that
+	// category, searched by the values
+	if head < 0 && !d.vagueOnly && !d.clause && (len(d.unknown) > 0 || len(d.money) > 0) {
+		named := len(d.money) > 0
+		for _, w := range d.unknown {
+			if !chatWords[w] && !descriptors[w] {
+				named = true
+			}
+		}
+		if c := x.attrCategory(attrs); c != "" && named {
+			d.cat, d.attrItem = c, true
+			// the words no catalog knows still name the thing ("a wool
+			// scarf"): the title must say them
+			for _, w := range d.unknown {
+				if !chatWords[w] && !descriptors[w] && !x.categoryWord(c, w) {
+					d.require = appendUnique(d.require, w)
+				}
+			}
+			d.unknown = nil
+			return d
+		}
+	}
 	if head < 0 && !d.vagueOnly && d.isUnknownItem() {
+		d.textItem = true
 		if !d.content {
 			d.query = append(d.query, strings.ToLower(strings.Join(d.brands, " ")))
 		}
 		d.query = append(d.query, d.unknown...)
+		// words no catalog knows name the thing itself ("pepperoni
+		// pizza"): the title must say them, never a match on "large" alone
+		for _, w := range d.unknown {
+			if !descriptors[w] && !chatWords[w] {
+				d.require = appendUnique(d.require, w)
+			}
+		}
 		d.unknown = nil
 	}
 	return d
@@ -775,6 +860,9 @@ func (p *Planner) readQuantity(d *draft, toks []token, used []bool, headStart in
 	}
 	set := func(n, from, to int, note string) {
 		d.qty, d.qtyNote, d.qtySaid = n, note, true
+		if from < to && to <= len(toks) {
+			d.qtyText = rawOf(toks[from:to])
+		}
 		mark(from, to)
 	}
 	if i < headStart {
@@ -821,6 +909,22 @@ func (p *Planner) readQuantity(d *draft, toks []token, used []bool, headStart in
 				break
 			}
 			j := i + used1
+			// "100 ct", "6 doses", "20 quart", "3/4 in": a measure of the
+			// product, never how many to order
+			if j < len(toks) && !used[j] && toks[j].kind == kWord && !packWords[toks[j].t] && toks[j].t != "dozen" &&
+				!(toks[j].t == "x") {
+				if _, ok := lang.Parse(toks[i].raw + " " + toks[j].raw); ok {
+					break
+				}
+			}
+			// a count above 10 that does not count the item itself ("36
+			// pencil set") is asked, never bought
+			if n > 10 && j < headStart && !packWords[toks[j].t] && toks[j].t != "dozen" && toks[j].t != "of" &&
+				!(toks[j].t == "pairs" || toks[j].t == "pair" || toks[j].t == "x") {
+				d.qtyAsk = true
+				mark(i, j)
+				break
+			}
 			switch {
 			case at(j, "dozen"):
 				set(n*12, i, j+1, "")
@@ -878,7 +982,22 @@ func (d *draft) isPaired() bool {
 // isUnknownItem: no known noun, but an article or count and words we do
 // not know ("a bluetooth speaker stand"): searched by text.
 func (d *draft) isUnknownItem() bool {
-	return d.head == "" && !d.vague && d.article && (d.content || len(d.brands) > 0 && len(d.unknown) == 0)
+	if d.head != "" || d.vague {
+		return false
+	}
+	if d.article {
+		return d.content || len(d.brands) > 0 && len(d.unknown) == 0
+	}
+	// no article ("running shoes size 42"): words of its own and nothing
+	// that only qualifies another item
+	named := false
+	for _, w := range d.unknown {
+		if !chatWords[w] && !descriptors[w] {
+			named = true
+		}
+	}
+	return d.content && named && !d.clause && len(d.attrs) == 0 && len(d.negAttrs) == 0 && len(d.diets) == 0 && len(d.terms) == 0 &&
+		len(d.money) == 0 && len(d.notBrands) == 0
 }
 
 // absorb merges a modifier segment into d.
@@ -907,6 +1026,8 @@ func (d *draft) absorb(m *draft) {
 	}
 	d.money = append(d.money, m.money...)
 	d.numbers = append(d.numbers, m.numbers...)
+	d.text = strings.TrimSpace(d.text + " " + m.text)
+	d.unsettled = append(d.unsettled, m.unsettled...)
 	if m.qtySaid && !d.qtySaid {
 		d.qty, d.qtySaid, d.qtyNote, d.measure = m.qty, true, m.qtyNote, m.measure
 	}
@@ -929,7 +1050,7 @@ func (d *draft) absorbShared(m *draft, x *vindex) {
 			d.negAttrs = append(d.negAttrs, a)
 		}
 	}
-	if letterSizeCategories[d.category()] {
+	if x.letterSizes(d.category()) {
 		for _, v := range m.sizeReq {
 			d.sizeReq = appendUnique(d.sizeReq, v)
 		}
@@ -1049,15 +1170,15 @@ func (d *draft) hasKeyHit(cands []kv) bool {
 	return false
 }
 
-// needsAny reports whether the item requires one of the candidates' keys.
-func (d *draft) needsAny(cands []kv) bool {
-	for _, alts := range nounRequired[d.head] {
-		for _, k := range alts {
-			for _, c := range cands {
-				if strings.EqualFold(c.key, k) {
-					return true
-				}
-			}
+// needsAny reports whether the item's category carries one of the
+// candidates' keys, so a shared "for my …" clause applies to it.
+func (d *draft) needsAny(cands []kv, x *vindex) bool {
+	if d.cat == "" {
+		return false
+	}
+	for _, c := range cands {
+		if fits, partial := x.keyShape(d.cat, c.key); fits && !partial && len(x.cat.catKeys) > 0 {
+			return true
 		}
 	}
 	return false
@@ -1110,10 +1231,6 @@ func readMeasure(toks []token, covered []bool) (*planner.Measure, int, int) {
 	return &planner.Measure{Value: int64(n) * u.mult, Unit: u.unit, Said: rawOf(toks[i : i+c+1])}, i, end
 }
 
-// packedGoods are the categories whose products are often sold in packs
-// of several: a count of their things is a measure.
-var packedGoods = map[string]bool{"groceries": true, "household": true}
-
 // packWords name what is sold as one unit: "two packs of socks" counts
 // packs, not socks.
 var packWords = map[string]bool{"pack": true, "packs": true, "box": true, "boxes": true, "bag": true, "bags": true,
@@ -1138,8 +1255,7 @@ var sizeWords = map[string]string{"xxs": "xxs", "xs": "xs", "s": "s", "m": "m", 
 // as a hard requirement in d.sizeReq: the product's size attribute or title
 // must say it ("size m"). Letters stand alone only in capitals or after
 // "size"/"in" for apparel, so "a m" or "l" in a sentence is not a size.
-func readUnlistedSize(d *draft, toks []token, used []bool, mark func(i, j int)) {
-	apparel := letterSizeCategories[d.cat]
+func readUnlistedSize(d *draft, toks []token, used []bool, mark func(i, j int), apparel bool) {
 	sizeValue := func(t token) (string, bool) {
 		if t.kind == kNum && !strings.Contains(t.t, "-") {
 			return t.t, true
@@ -1180,11 +1296,14 @@ func readUnlistedSize(d *draft, toks []token, used []bool, mark func(i, j int)) 
 			i++
 			continue
 		}
-		if !apparel {
+		// a size letter in capitals ("XL", "in M") is a size in any
+		// category with a product word; lower-case words only where the
+		// catalog's sizes are letters
+		caps := t.raw == strings.ToUpper(t.raw) && t.raw != strings.ToLower(t.raw) && len(t.raw) <= 4 && len(t.raw) <= 3
+		afterIn := i > 0 && toks[i-1].t == "in" && len(t.t) <= 4
+		if !apparel && !(caps && d.head != "" && t.raw != "I" && t.raw != "A" && t.raw != "L") {
 			continue
 		}
-		caps := t.raw == strings.ToUpper(t.raw) && t.raw != strings.ToLower(t.raw) && len(t.raw) <= 4
-		afterIn := i > 0 && toks[i-1].t == "in" && len(t.t) <= 4
 		if caps || afterIn || len(t.t) >= 2 && len(t.t) <= 4 && t.t != "s" {
 			d.sizeReq = appendUnique(d.sizeReq, "size "+sv)
 			mark(i, i+1)
@@ -1199,4 +1318,25 @@ func kindOf(s string) byte {
 		}
 	}
 	return kNum
+}
+
+// clauseWords start a clause about the items rather than name one ("both
+// from the same café", "all for the office").
+var clauseWords = map[string]bool{"from": true, "both": true, "all": true, "if": true, "same": true, "for": true,
+	"to": true, "at": true, "by": true, "in": true, "on": true, "via": true, "when": true, "because": true,
+	"each": true, "every": true, "them": true, "it": true, "they": true, "is": true, "are": true}
+
+// claimed reports whether toks[i] is a product word or brand word, which
+// a partial value word ("mobile" of "china mobile") never overrides.
+func (x *vindex) claimed(toks []token, i int) bool {
+	w := squashString(toks[i].t)
+	if _, ok := x.nouns[w]; ok {
+		return true
+	}
+	for j := max(i-1, 0); j <= i; j++ {
+		if _, n := matchAt(toks, j, 3, x.nouns, nil); n > 0 && j+n > i {
+			return true
+		}
+	}
+	return false
 }

@@ -14,237 +14,46 @@ type kv struct{ key, val string }
 type nounEntry struct {
 	cat     string
 	implied []kv
+	amb     []string // several categories, none dominant: context or a question settles it
+	weak    bool     // only a word of titles' names, never a title's head
 }
 
-// nouns maps product words (squashed: lower case, no spaces or hyphens,
-// singular) to their category. Multi-word entries win over shorter ones.
-var nouns = map[string]nounEntry{}
-
-func addNouns(cat string, words ...string) {
-	for _, w := range words {
-		nouns[squashString(w)] = nounEntry{cat: cat}
-	}
-}
-
-func init() {
-	addNouns("coffee", "coffee", "latte", "cappuccino", "espresso", "americano", "flat white", "mocha",
-		"macchiato", "cortado", "cold brew", "frappe", "frappuccino", "coffee beans", "coffee bean", "beans",
-		"instant coffee", "drip bags", "drip coffee", "ground coffee", "nescafe", "拿铁", "咖啡", "美式")
-	addNouns("tea", "tea", "matcha", "matcha latte", "chai", "milk tea", "bubble tea", "boba", "green tea",
-		"black tea", "oolong", "jasmine tea", "earl grey", "fruit tea", "tea bags", "tea bag", "loose leaf tea",
-		"english breakfast", "longjing", "tieguanyin", "茶", "奶茶", "绿茶")
-	addNouns("groceries", "milk", "eggs", "egg", "bread", "toast", "butter", "cheese", "yogurt", "yoghurt",
-		"rice", "flour", "oats", "oatmeal", "cereal", "apples", "apple", "bananas", "banana", "fruit", "grapes",
-		"avocado", "vegetables", "spinach", "tomatoes", "tomato", "broccoli", "juice", "orange juice", "water",
-		"bottled water", "pasta", "spaghetti", "penne", "noodles", "dumplings", "granola", "snacks", "snack",
-		"chips", "crisps", "cookies", "cookie", "biscuits", "chocolate", "honey", "tofu", "chicken",
-		"chicken breast", "pork", "salmon", "fish", "croissant", "bagel", "muffin", "almonds", "peanuts",
-		"mixed nuts", "peanut butter", "cooking oil", "oil", "peanut oil", "sunflower oil", "soy sauce",
-		"vinegar", "cola", "soda", "coke", "coca-cola", "cocacola", "pepsi", "plant milk", "oat drink", "groceries", "grocery", "牛奶", "鸡蛋", "面包")
-	addNouns("electronics", "phone case", "iphone case", "screen protector", "charger", "wall charger",
-		"phone charger", "charging cable", "cable", "usb-c cable", "usb cable", "lightning cable", "power bank",
-		"powerbank", "portable charger", "battery pack", "earbuds", "earphones", "headphones", "headset",
-		"adapter", "power adapter", "travel adapter", "mouse", "keyboard", "speaker", "phone stand",
-		"hdmi cable", "sd card", "memory card", "usb drive", "flash drive", "smartwatch", "electronics",
-		"手机壳", "充电器", "充电宝", "数据线")
-	addNouns("apparel", "t-shirt", "tshirt", "tee", "shirt", "hoodie", "sweatshirt", "jacket", "coat",
-		"raincoat", "rain jacket", "down jacket", "puffer", "puffer jacket", "socks", "sock", "jeans", "pants",
-		"trousers", "sweater", "jumper", "cardigan", "cap", "hat", "beanie", "scarf", "gloves", "mittens",
-		"shorts", "dress", "skirt", "leggings", "fleece", "vest", "thermals", "base layer", "shoes",
-		"sneakers", "boots", "backpack", "suitcase", "luggage", "carry-on", "clothes", "apparel", "衣服", "T恤")
-	addNouns("topup", "top up", "top-up", "topup", "recharge", "phone credit", "mobile credit", "credit",
-		"airtime", "data plan", "mobile data", "phone bill", "utility bill", "bill", "broadband bill",
-		"internet bill", "话费", "充值")
-	nouns[squashString("peanut oil")] = nounEntry{cat: "groceries", implied: []kv{{"nuts", "yes"}}}
-	nouns[squashString("peanut butter")] = nounEntry{cat: "groceries", implied: []kv{{"nuts", "yes"}}}
-	nouns[squashString("mixed nuts")] = nounEntry{cat: "groceries", implied: []kv{{"nuts", "yes"}}}
-	nouns[squashString("electricity bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
-	nouns[squashString("power bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
-	nouns[squashString("electricity")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
-	nouns[squashString("water bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "water"}}}
-	nouns[squashString("gas bill")] = nounEntry{cat: "topup", implied: []kv{{"utility", "gas"}}}
-	nouns[squashString("电费")] = nounEntry{cat: "topup", implied: []kv{{"utility", "electricity"}}}
-	addNouns("household", "dish soap", "dishwashing liquid", "washing up liquid", "washing-up liquid",
-		"detergent", "laundry detergent", "laundry pods", "fabric softener", "toilet paper", "toilet roll",
-		"loo roll", "tissues", "facial tissues", "paper towels", "kitchen roll", "trash bags", "bin bags",
-		"garbage bags", "bin liners", "sponges", "sponge", "hand soap", "soap", "hand wash", "cleaner",
-		"all-purpose cleaner", "floor cleaner", "bleach", "wipes", "dishwasher tablets", "air freshener",
-		"mosquito repellent", "insect repellent", "shampoo", "toothpaste", "household", "洗洁精", "纸巾")
-}
-
-// ambiguous lists words that name things in several categories. Each option
-// is what the clarification offers, with the category it resolves to and
-// context words that settle it without asking.
+// ambiguity is one reading of a product word the catalog uses in several
+// categories: what the clarification offers, the category it resolves to
+// and the words (squashed) only that category's catalog uses, which
+// settle it without asking.
 type ambiguity struct {
 	label   string
 	cat     string
-	context []string // squashed words that select this option
-	keys    []string // attribute keys that only this option has
+	context map[string]bool
 }
-
-var ambiguous = map[string][]ambiguity{
-	"case": {
-		{label: "phone case", cat: "electronics", context: []string{"phone", "iphone", "galaxy", "pixel", "samsung", "huawei", "xiaomi", "airpods", "ipad", "tablet", "mobile"}, keys: []string{"device"}},
-		{label: "suitcase", cat: "apparel", context: []string{"travel", "luggage", "trip", "carryon", "rolling", "cabin", "checkedin"}, keys: []string{"travel"}},
-	},
-	"cover": {
-		{label: "phone case", cat: "electronics", context: []string{"phone", "iphone", "galaxy", "pixel", "mobile"}, keys: []string{"device"}},
-		{label: "rain cover", cat: "apparel", context: []string{"rain", "backpack", "bag"}},
-	},
-	"charge": {
-		{label: "phone charger", cat: "electronics", context: []string{"usb", "usbc", "cable", "wall"}},
-		{label: "phone credit top-up", cat: "topup", context: []string{"credit", "carrier", "mobile", "number"}, keys: []string{"carrier", "amount"}},
-	},
-}
-
-// categoryKeys is the default shape of each category: the attribute keys
-// its products carry. A request value for a key the item's category does not
-// carry is kept as search text, never as a hard filter (a hard filter on a
-// key the products lack would reject every product). A key ending in "?"
-// is carried by only some of the category's products: it is a hard filter
-// only when its words name the product itself ("oat milk"), otherwise a
-// preference ("coconut yogurt"). Config.CategoryKeys overrides the table; a
-// category missing here accepts every key.
-var defaultCategoryKeys = map[string][]string{
-	"coffee":      {"drink", "milk", "size", "temperature", "sugar", "type", "roast", "pack"},
-	"tea":         {"drink", "milk", "size", "temperature", "sugar", "type", "tea", "pack"},
-	"groceries":   {"type", "pack", "dairy", "gluten", "nuts", "organic", "milk?"},
-	"electronics": {"type", "device", "color", "capacity", "wattage", "length", "connector"},
-	"apparel":     {"type", "size", "color", "material", "warmth", "waterproof", "travel"},
-	"topup":       {"type", "carrier", "utility", "amount"},
-	"household":   {"type", "scent", "pack", "capacity"},
-}
-
-// requiredAttributes is what must be known before buying in a category: the
-// planner asks for a missing one (memory may supply it) instead of guessing.
-// Each entry is a list of alternatives: one of them must be set ("carrier or
-// utility"). Config.Required replaces the category table.
-//
-//	apparel                          size
-//	topup                            amount; carrier or utility
-//	a made-to-order drink            size (drinkRequired)
-//	"a coffee", "a tea"              which drink or product (genericRequired)
-//	phone cases, screen protectors   device (nounRequired)
-var requiredAttributes = map[string][][]string{
-	"apparel": {{"size"}},
-	"topup":   {{"amount"}, {"carrier", "utility"}},
-}
-
-// drinkRequired applies to a made-to-order drink (an item with a drink
-// attribute): which size to make is the customer's call, as at a counter.
-var drinkRequired = [][]string{{"size"}}
-
-// genericNouns name a whole category ("a coffee", "some tea"): which kind
-// must be known (a drink, or a packaged type) before buying.
-var genericRequired = map[string][][]string{
-	"coffee": {{"drink", "type"}},
-	"tea":    {{"drink", "type", "tea"}},
-}
-
-// nounRequired adds requirements for particular products.
-var nounRequired = map[string][][]string{
-	"phonecase":       {{"device"}},
-	"iphonecase":      {{"device"}},
-	"screenprotector": {{"device"}},
-}
-
-// sizeless lists apparel that comes in one size.
-var sizeless = map[string]bool{
-	"cap": true, "hat": true, "beanie": true, "scarf": true, "backpack": true, "suitcase": true,
-	"luggage": true, "carryon": true, "gloves": true, "mittens": true,
-}
-
-// letterSizeCategories use xs|s|m|l|xl sizes; other categories use words.
-var letterSizeCategories = map[string]bool{"apparel": true}
 
 var letterToWord = map[string]string{"s": "small", "m": "medium", "l": "large"}
 var wordToLetter = map[string]string{"small": "s", "medium": "m", "large": "l", "extra large": "xl", "extra small": "xs"}
 
-// keyPriority orders candidate keys for a bare value word ("medium" is a
-// size before it is a roast).
-var keyPriority = []string{"size", "milk", "temperature", "sugar", "drink", "type", "color", "device",
-	"capacity", "wattage", "length", "material", "warmth", "waterproof", "carrier", "utility", "amount",
-	"scent", "tea", "roast", "dairy", "gluten", "nuts", "organic", "travel", "pack"}
+// valueAliases are other ways to write a value word: a request word on
+// the left matches, under any key, a catalog value spelled as one on the
+// right. Language only: no key is named.
+var valueAliases = map[string][]string{
+	"grey": {"gray"}, "gray": {"grey"}, "big": {"large"}, "extra large": {"xl"}, "x-large": {"xl"},
+	"xlarge": {"xl"}, "extra small": {"xs"}, "x-small": {"xs"}, "soya": {"soy"}, "soymilk": {"soy"},
+	"skimmed": {"skim"}, "nonfat": {"skim"}, "non-fat": {"skim"}, "full fat": {"whole"}, "full-fat": {"whole"},
+	"full cream": {"whole"}, "ice": {"iced"}, "on ice": {"iced"}, "cold": {"iced"}, "warm": {"hot"},
+	"rainproof": {"waterproof"}, "water-resistant": {"waterproof"},
+	"water resistant": {"waterproof"}, "lemony": {"lemon"}, "fragrance-free": {"unscented", "fragrance free", "fragrance-free"},
+	"fragrance free": {"unscented", "fragrance free", "fragrance-free"}, "scent-free": {"unscented"},
+	"unscented": {"fragrance free", "fragrance-free"}, "cordless": {"cordless", "battery", "wireless"},
+	"colour": {"color"}, "grande": {"large"}, "venti": {"large"}, "tall": {"small"}, "aluminium": {"aluminum"}, "aluminum": {"aluminium"}, "decaffeinated": {"decaf"},
+}
 
-// synonyms maps words to attribute values. The first candidate the
-// vocabulary has is used.
-var synonyms = map[string][]kv{
-	"grande":          {{"size", "large"}},
-	"venti":           {{"size", "large"}},
-	"tall":            {{"size", "small"}},
-	"regular size":    {{"size", "medium"}},
-	"big":             {{"size", "large"}},
-	"extra large":     {{"size", "xl"}},
-	"x-large":         {{"size", "xl"}},
-	"xlarge":          {{"size", "xl"}},
-	"extra small":     {{"size", "xs"}},
-	"soya":            {{"milk", "soy"}},
-	"soya milk":       {{"milk", "soy"}},
-	"soymilk":         {{"milk", "soy"}},
-	"skimmed":         {{"milk", "skim"}},
-	"skimmed milk":    {{"milk", "skim"}},
-	"nonfat":          {{"milk", "skim"}},
-	"non-fat":         {{"milk", "skim"}},
-	"full fat":        {{"milk", "whole"}},
-	"full-fat":        {{"milk", "whole"}},
-	"full cream":      {{"milk", "whole"}},
-	"regular milk":    {{"milk", "whole"}},
-	"dairy milk":      {{"milk", "whole"}},
-	"cow's milk":      {{"milk", "whole"}},
-	"black":           {{"milk", "none"}, {"color", "black"}},
-	"ice":             {{"temperature", "iced"}},
-	"on ice":          {{"temperature", "iced"}},
-	"cold":            {{"temperature", "iced"}},
-	"warm":            {{"temperature", "hot"}},
-	"unsweetened":     {{"sugar", "none"}},
-	"sugar-free":      {{"sugar", "none"}},
-	"sugarless":       {{"sugar", "none"}},
-	"no sugar":        {{"sugar", "none"}},
-	"zero sugar":      {{"sugar", "none"}},
-	"less sugar":      {{"sugar", "less"}},
-	"half sugar":      {{"sugar", "less"}},
-	"low sugar":       {{"sugar", "less"}},
-	"less sweet":      {{"sugar", "less"}},
-	"half sweet":      {{"sugar", "less"}},
-	"sweet":           {{"sugar", "regular"}},
-	"full sugar":      {{"sugar", "regular"}},
-	"decaf":           {{"drink", "decaf"}, {"type", "decaf"}, {"caffeine", "decaf"}},
-	"charging cable":  {{"type", "usb-c cable"}, {"type", "charging cable"}, {"type", "cable"}},
-	"usb c":           {{"connector", "usb-c"}, {"type", "usb-c cable"}},
-	"tee":             {{"type", "t-shirt"}},
-	"grey":            {{"color", "gray"}},
-	"gray":            {{"color", "grey"}},
-	"phone credit":    {{"type", "mobile"}, {"type", "phone"}, {"type", "topup"}},
-	"mobile credit":   {{"type", "mobile"}, {"type", "phone"}},
-	"recharge":        {{"type", "mobile"}, {"type", "phone"}},
-	"cmcc":            {{"carrier", "china mobile"}, {"carrier", "china-mobile"}},
-	"china mobile":    {{"carrier", "china mobile"}, {"carrier", "china-mobile"}, {"carrier", "cmcc"}},
-	"unicom":          {{"carrier", "china unicom"}, {"carrier", "china-unicom"}, {"carrier", "unicom"}},
-	"china unicom":    {{"carrier", "china unicom"}, {"carrier", "china-unicom"}, {"carrier", "unicom"}},
-	"telecom":         {{"carrier", "china telecom"}, {"carrier", "china-telecom"}, {"carrier", "telecom"}},
-	"china telecom":   {{"carrier", "china telecom"}, {"carrier", "china-telecom"}, {"carrier", "telecom"}},
-	"power":           {{"utility", "electricity"}},
-	"rainproof":       {{"waterproof", "yes"}},
-	"water-resistant": {{"waterproof", "yes"}},
-	"water resistant": {{"waterproof", "yes"}},
-	"free-range":      {{"type", "eggs"}},
-	"100%":            {},
-	"lemony":          {{"scent", "lemon"}},
-	"fragrance-free":  {{"scent", "unscented"}},
-	"fragrance free":  {{"scent", "unscented"}},
-	"scent-free":      {{"scent", "unscented"}},
-	"no scent":        {{"scent", "unscented"}},
-	"lightweight":     {{"warmth", "light"}},
-	"extra warm":      {{"warmth", "heavy"}, {"warmth", "high"}, {"warmth", "warm"}},
-	"wool":            {{"material", "wool"}, {"material", "merino wool"}, {"material", "merino"}},
-	"merino":          {{"material", "merino wool"}, {"material", "merino"}},
-	"raincoat":        {{"type", "rain jacket"}, {"type", "raincoat"}},
-	"rain coat":       {{"type", "rain jacket"}, {"type", "raincoat"}},
-	"tshirt":          {{"type", "t-shirt"}},
-	"t shirt":         {{"type", "t-shirt"}},
-	"broadband bill":  {{"utility", "broadband"}},
-	"internet":        {{"utility", "broadband"}},
-	"wifi":            {{"utility", "broadband"}},
+// amountWords read "<word> <key>" as a value of that key: "no sugar" is
+// the key's "none" (or "no", "0", "free"), "less sugar" its "less".
+var amountWords = map[string][]string{
+	"no": {"none", "no", "0", "zero", "free", "0%"}, "zero": {"none", "zero", "0", "no", "free"},
+	"without": {"none", "no", "0"}, "unsweetened": {"none"}, "less": {"less", "low", "light", "half"},
+	"low": {"low", "less", "light"}, "half": {"half", "less"}, "light": {"light", "less", "low"},
+	"extra": {"extra", "more", "double"}, "more": {"more", "extra"}, "full": {"regular", "full", "normal"},
+	"regular": {"regular", "normal", "standard"}, "normal": {"regular", "normal"},
 }
 
 // unitSynonyms lets "65 watts" match the catalog value "65w".
@@ -368,7 +177,7 @@ func init() {
 		"cute", "pretty", "fancy", "cool", "best", "top", "ever", "much", "many", "same", "other",
 		"carton", "cartons", "nothing", "replace", "replacement", "last", "time", "bought", "ordered", "previously", "got", "had", "loved", "liked",
 		"enjoyed", "usually", "cans", "jar", "jars", "tin", "tins", "loaf", "loaves", "bunch", "bunches",
-		"tray", "trays", "一个", "一杯", "杯", "个", "请", "帮我", "买", "要", "的", "我", "和"} {
+		"tray", "trays", "priced", "price", "prices", "costing", "costs", "cost", "一个", "一杯", "杯", "个", "请", "帮我", "买", "要", "的", "我", "和"} {
 		stopwords[w] = true
 	}
 }

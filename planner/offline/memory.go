@@ -159,9 +159,9 @@ func parseFact(id, kind, text string, x *vindex) []fact {
 	if containsAny(low, onlyMarkers) != "" && containsAny(low, dislikeMarkers) == "" {
 		var heads, cats []string
 		for i := 0; i < len(toks); i++ {
-			if e, n := matchAt(toks, i, 4, nouns, nil); n > 0 {
+			if e, n := matchAt(toks, i, 4, x.nouns, nil); n > 0 {
 				sq := squash(toks[i : i+n])
-				if _, ok := nouns[sq]; !ok {
+				if _, ok := x.nouns[sq]; !ok {
 					sq = squash(toks[i:i+n-1]) + squashString(singular(toks[i+n-1].t))
 				}
 				heads = appendUnique(heads, sq)
@@ -281,7 +281,7 @@ func parseFact(id, kind, text string, x *vindex) []fact {
 			if inValue[i] {
 				continue
 			}
-			if e, n := matchAt(toks, i, 4, nouns, func(j int) bool { return !inValue[j] }); n > 0 {
+			if e, n := matchAt(toks, i, 4, x.nouns, func(j int) bool { return !inValue[j] }); n > 0 {
 				cats = appendUnique(cats, e.cat)
 				i += n - 1
 			}
@@ -373,7 +373,7 @@ func (f fact) prefersCategory(cat string, x *vindex) bool {
 		v := strings.ToLower(f.prefer.val)
 		_, isWord := wordToLetter[v]
 		_, isLetter := letterToWord[v]
-		letters := letterSizeCategories[strings.ToLower(cat)]
+		letters := x.letterSizes(cat)
 		if isLetter || v == "xs" || v == "xl" || v == "xxl" {
 			return letters
 		}

@@ -73,29 +73,33 @@ import (
 // Name is the planner's name in Intent.Planner.
 const Name = "offline"
 
-// Config configures the offline planner. The zero value is ready to use.
+// Config configures the offline planner. The zero value is ready to use:
+// every word of a world comes from its catalog (planner.Vocabulary.Catalog).
 type Config struct {
 	// CategoryKeys says which attribute keys the products of a category
 	// carry; a request value for another key stays search text instead of
-	// becoming a hard filter. Nil: the built-in table (the demo world's
-	// shape); a category missing from the table accepts every key.
+	// becoming a hard filter. Nil: read from the catalog (a key only some
+	// of a category's products carry is partial); a category missing from
+	// it accepts every key.
 	CategoryKeys map[string][]string
-	// Nouns adds product words (lower case) → category to the built-in table.
+	// Nouns adds product words (lower case) → category to the ones the
+	// catalog's titles and values give.
 	Nouns map[string]string
-	// Required replaces the per-category required attributes (see
-	// requiredAttributes); nil keeps the built-in table.
+	// Required replaces the clarification rule with fixed per-category
+	// required attributes (alternatives per entry); nil: the rule reads
+	// the catalog (see fitKeys).
 	Required map[string][][]string
-	// AnySize buys a drink in any size (the cheapest) instead of asking for
-	// a size the request does not state.
+	// AnySize buys any variant (the cheapest) instead of asking which
+	// size, model or amount when the request leaves it open.
 	AnySize bool
 }
 
 // Planner is the offline planner. It is safe for concurrent use.
 type Planner struct {
-	catKeys map[string][]string
+	catKeys map[string][]string // nil: the catalog's
 	nouns   map[string]nounEntry
 	req     map[string][][]string
-	drinks  bool // drinks need a size
+	ask     bool // ask for an open variant dimension
 	cache   indexCache
 }
 
@@ -103,23 +107,15 @@ var _ planner.Planner = (*Planner)(nil)
 
 // New returns an offline planner.
 func New(cfg Config) *Planner {
-	p := &Planner{catKeys: map[string][]string{}, req: requiredAttributes, drinks: !cfg.AnySize}
-	if cfg.Required != nil {
-		p.req = cfg.Required
-	}
-	src := cfg.CategoryKeys
-	if src == nil {
-		src = defaultCategoryKeys
-	}
-	for k, v := range src {
-		p.catKeys[strings.ToLower(k)] = append([]string(nil), v...)
-	}
-	p.nouns = nouns
-	if len(cfg.Nouns) > 0 {
-		p.nouns = make(map[string]nounEntry, len(nouns)+len(cfg.Nouns))
-		for w, e := range nouns {
-			p.nouns[w] = e
+	p := &Planner{req: cfg.Required, ask: !cfg.AnySize}
+	if cfg.CategoryKeys != nil {
+		p.catKeys = map[string][]string{}
+		for k, v := range cfg.CategoryKeys {
+			p.catKeys[strings.ToLower(k)] = append([]string(nil), v...)
 		}
+	}
+	if len(cfg.Nouns) > 0 {
+		p.nouns = make(map[string]nounEntry, len(cfg.Nouns))
 		for w, c := range cfg.Nouns {
 			p.nouns[squashString(w)] = nounEntry{cat: c}
 		}
@@ -152,7 +148,7 @@ func (p *Planner) Understand(ctx context.Context, req planner.Request) (planner.
 	if len(req.Answer) > MaxRequestBytes {
 		return planner.Intent{}, fmt.Errorf("answer: %d bytes, more than the %d the offline planner reads", len(req.Answer), MaxRequestBytes)
 	}
-	x := p.cache.get(req.Vocabulary, p.catKeys)
+	x := p.cache.get(req.Vocabulary, p.catKeys, p.nouns)
 	facts := parseMemory(req.Memory, x)
 	text := req.Text
 	st := p.parse(text, x, facts)
@@ -250,8 +246,8 @@ func (p *Planner) applyAnswer(st *reqState, pd *pending, ans string, x *vindex, 
 				choose(d, o)
 				break
 			}
-			for _, w := range o.context {
-				if containsWordTok(at.toks, w) {
+			for _, t := range at.toks {
+				if o.context[squashString(t.t)] || o.context[squashString(singular(t.t))] {
 					choose(d, o)
 					break
 				}

@@ -32,6 +32,7 @@ type reqState struct {
 	totals      []skills.Money
 	totalRaw    []string
 	units       []unitLimit
+	floors      []unitLimit // per-item price floors
 	sorts       []string
 	allow, deny []string
 	place       string
@@ -53,6 +54,7 @@ type attrHit struct {
 	shared     bool // in a "for my iPhone 16" clause
 	diet       string
 	coversHead bool // the words name the product itself ("oat milk")
+	partial    bool // one word of a multi-word value ("unicom"): yields to a full value
 }
 
 type nounHit struct {
@@ -75,7 +77,14 @@ type brandHit struct {
 type draft struct {
 	head      string // squashed head noun
 	headRaw   string
-	cat       string // category from the noun table ("" unknown)
+	headCat   string   // the category the head word names by itself
+	clause    bool     // the segment has clause words ("both from the same café")
+	attrItem  bool     // an item named by values only one category has
+	textItem  bool     // an item named by words no catalog knows, searched by them
+	text      string   // the person's words for the item
+	qtyText   string   // the words that said the count
+	unsettled []string // words that became nothing the filters check: evidenced by agent/check
+	cat       string   // category from the noun table ("" unknown)
 	cands     []ambiguity
 	implied   []kv
 	qty       int
@@ -96,6 +105,7 @@ type draft struct {
 	money     []moneyHit
 	numbers   []string // bare numbers after the head (top-up amounts)
 	unitMax   *skills.Money
+	unitMin   *skills.Money    // a price floor: hard
 	measure   *planner.Measure // "2 liters", "a dozen", "3 bottles": matched against packs at run time
 	start     int
 	end       int
@@ -162,6 +172,7 @@ func (p *Planner) parseRequestPart(text string, x *vindex) *reqState {
 	}
 	st.toks = tokenize(text)
 	st.used = make([]bool, len(st.toks))
+	p.markFloors(st, x)
 	p.markBudgets(st, x)
 	markSort(st)
 	markPlace(st)
@@ -194,6 +205,9 @@ func (st *reqState) use(i, j int) {
 }
 
 var budgetTriggers = [][]string{
+	{"don't", "spend", "more", "than"}, {"dont", "spend", "more", "than"}, {"do", "not", "spend", "more", "than"},
+	{"not", "spend", "more", "than"}, {"won't", "spend", "more", "than"}, {"shouldn't", "cost", "more", "than"},
+	{"should", "not", "cost", "more", "than"}, {"cost", "no", "more", "than"}, {"costs", "no", "more", "than"},
 	{"no", "more", "than"}, {"not", "more", "than"}, {"no", "higher", "than"}, {"not", "over"},
 	{"not", "exceeding"}, {"a", "budget", "of"}, {"my", "budget", "is"}, {"budget", "of"}, {"budget", "is"},
 	{"budget", ":"}, {"budget"}, {"less", "than"}, {"cheaper", "than"}, {"lower", "than"}, {"at", "most"},
@@ -296,6 +310,113 @@ func resolveCurrency(c string, world skills.Currency) string {
 
 func (h moneyHit) money() (skills.Money, error) {
 	return skills.ParseMoney(h.num, skills.Currency(h.cur))
+}
+
+// floorTriggers start a price floor ("priced above 250", "at least 100");
+// rangeTriggers a range ("between 120 and 480", "from 50 to 80").
+var floorTriggers = [][]string{{"at", "least"}, {"no", "less", "than"}, {"not", "less", "than"}, {"more", "than"},
+	{"above"}, {"over"}, {"minimum", "of"}, {"minimum"}, {"min"}, {"starting", "at"}, {"upwards", "of"}, {">="}, {">"}}
+var rangeStarts = [][]string{{"between"}, {"from"}, {"priced", "between"}, {"priced", "from"}}
+var rangeJoins = [][]string{{"and"}, {"to"}, {"-"}, {"up", "to"}, {"till"}, {"through"}}
+var postFloor = [][]string{{"or", "more"}, {"and", "up"}, {"and", "above"}, {"or", "above"}, {"minimum"}, {"min"}, {"at", "least"}}
+
+// markFloors finds price floors and ranges: floors are hard (a unit
+// price below one is never bought); a range is a floor and a per-item
+// ceiling.
+func (p *Planner) markFloors(st *reqState, x *vindex) {
+	world := x.v.Currency
+	for i := 0; i < len(st.toks); i++ {
+		if st.used[i] {
+			continue
+		}
+		for _, seq := range rangeStarts {
+			if !st.seqAt(i, seq) {
+				continue
+			}
+			lo, ok := st.moneyAt(i+len(seq), world, false)
+			if !ok {
+				continue
+			}
+			for _, join := range rangeJoins {
+				if !st.seqAt(lo.end, join) {
+					continue
+				}
+				hi, ok := st.moneyAt(lo.end+len(join), world, false)
+				if !ok {
+					continue
+				}
+				if lo.cur != hi.cur && !lo.explicit {
+					lo.cur = hi.cur
+				}
+				l, err1 := lo.money()
+				h, err2 := hi.money()
+				if err1 != nil || err2 != nil {
+					st.badBudget = lo.raw + " " + hi.raw
+				} else {
+					st.floors = append(st.floors, unitLimit{m: l, pos: i})
+					st.units = append(st.units, unitLimit{m: h, pos: i})
+				}
+				st.use(i, hi.end)
+				i = hi.end - 1
+				break
+			}
+			break
+		}
+		if st.used[i] {
+			continue
+		}
+		for _, seq := range floorTriggers {
+			if !st.seqAt(i, seq) {
+				continue
+			}
+			// "no more than", "don't spend more than": a ceiling, read by
+			// markBudgets
+			if seq[0] == "more" && i > 0 && (negWords[st.toks[i-1].t] || st.toks[i-1].t == "spend" || st.toks[i-1].t == "cost" || st.toks[i-1].t == "costs") {
+				break
+			}
+			h, ok := st.moneyAt(i+len(seq), world, false)
+			if !ok {
+				break
+			}
+			if !h.explicit && !pricedContext(st, i) {
+				break // "over 2 days", "more than 3": money only with a currency or a price word
+			}
+			if m, err := h.money(); err != nil {
+				st.badBudget = h.raw
+			} else {
+				st.floors = append(st.floors, unitLimit{m: m, pos: i})
+			}
+			st.use(i, h.end)
+			i = h.end - 1
+			break
+		}
+		if st.used[i] {
+			continue
+		}
+		if h, ok := st.moneyAt(i, world, false); ok && (h.explicit || pricedContext(st, i)) {
+			for _, seq := range postFloor {
+				if st.seqAt(h.end, seq) {
+					if m, err := h.money(); err == nil {
+						st.floors = append(st.floors, unitLimit{m: m, pos: i})
+					}
+					st.use(i, h.end+len(seq))
+					i = h.end + len(seq) - 1
+					break
+				}
+			}
+		}
+	}
+}
+
+// pricedContext: a price word ("priced", "costs", "price") shortly before.
+func pricedContext(st *reqState, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		switch st.toks[j].t {
+		case "priced", "price", "costs", "cost", "costing", "pricing", "budget", "spend":
+			return true
+		}
+	}
+	return false
 }
 
 // markBudgets finds total budgets and per-item limits.

@@ -31,7 +31,7 @@ func (p *Planner) Rank(ctx context.Context, in planner.Intent, item int, offers 
 		return nil, fmt.Errorf("rank: item %d out of range (intent has %d items)", item, len(in.Items))
 	}
 	spec := in.Items[item]
-	x := newIndex(offerVocabulary(offers), p.catKeys)
+	x := newIndex(offerVocabulary(offers), p.catKeys, p.nouns)
 	facts := parseMemory(memory, x)
 	out := make([]planner.Ranked, len(offers))
 	for i, o := range offers {

@@ -21,26 +21,61 @@ type vindex struct {
 	catKeys   map[string][]string
 	pairs     map[string]kv // squashed "key=value" → as the catalog spells it
 	maxN      int           // longest surface, in tokens
+	nouns     map[string]nounEntry
+	cat       catalogIndex
+	partial   map[string][]kv // one word of a multi-word value ("unicom"): read only when nothing else claims it
 }
 
 var unitValue = regexp.MustCompile(`^(\d+(?:\.\d+)?)-?([a-z]+)$`)
 
-// commonWordBrands are brand names that are also everyday words: written in
-// lower case they are read as words, capitalised as brands.
-var commonWordBrands = map[string]bool{"glad": true, "comfort": true, "finish": true, "mission": true,
-	"breeze": true, "tide": true, "raid": true, "anchor": true, "dove": true, "scott": true,
-	"safeguard": true, "apple": true, "orange": true, "lion": true, "3m": true}
-
-func newIndex(v planner.Vocabulary, catKeys map[string][]string) *vindex {
+func newIndex(v planner.Vocabulary, catKeys map[string][]string, extraNouns map[string]nounEntry) *vindex {
 	x := &vindex{v: v, surf: map[string][]kv{}, ctxOnly: map[string][]kv{}, keyVals: map[string][]string{},
-		brands: map[string]string{}, merchants: map[string]string{}, cats: map[string]string{}, catKeys: catKeys, maxN: 4}
+		brands: map[string]string{}, merchants: map[string]string{}, cats: map[string]string{}, catKeys: catKeys, maxN: 4,
+		partial: map[string][]kv{}}
+	x.cat = buildCatalog(v.Catalog)
+	if catKeys == nil {
+		x.catKeys = x.cat.catKeys
+	}
+	x.nouns = x.cat.nouns
+	if fb := flatNouns(v, x.cat); len(fb) > 0 {
+		x.nouns = make(map[string]nounEntry, len(x.cat.nouns)+len(fb))
+		for w, e := range x.cat.nouns {
+			x.nouns[w] = e
+		}
+		for w, e := range fb {
+			if _, dup := x.nouns[w]; !dup {
+				x.nouns[w] = e
+			}
+		}
+	}
+	if len(extraNouns) > 0 {
+		x.nouns = make(map[string]nounEntry, len(x.cat.nouns)+len(extraNouns))
+		for w, e := range x.nouns {
+			x.nouns[w] = e
+		}
+		for w, e := range extraNouns {
+			x.nouns[w] = e
+		}
+	}
 	keys := make([]string, 0, len(v.Attributes))
 	for k := range v.Attributes {
 		keys = append(keys, k)
 	}
+	// a bare value word ("medium") is first read under the key most of
+	// the catalog's products carry
+	carried := map[string]int{}
+	for _, c := range v.Catalog {
+		for k, n := range c.KeyCounts {
+			carried[k] += n
+		}
+	}
 	sort.Slice(keys, func(i, j int) bool {
-		return keyRank(keys[i]) < keyRank(keys[j]) || keyRank(keys[i]) == keyRank(keys[j]) && keys[i] < keys[j]
+		return carried[keys[i]] > carried[keys[j]] || carried[keys[i]] == carried[keys[j]] && keys[i] < keys[j]
 	})
+	var plurals []struct {
+		s string
+		c kv
+	}
 	x.pairs = map[string]kv{}
 	for _, k := range keys {
 		for _, val := range v.Attributes[k] {
@@ -80,7 +115,10 @@ func newIndex(v planner.Vocabulary, catKeys map[string][]string) *vindex {
 			} else if !stopwords[sv] || sv == "none" {
 				x.add(sv, c)
 				if strings.HasSuffix(sv, "s") {
-					x.add(singular(sv), c)
+					plurals = append(plurals, struct {
+						s string
+						c kv
+					}{singular(sv), c})
 				}
 			}
 			x.add(sv+sk, c)
@@ -102,11 +140,62 @@ func newIndex(v planner.Vocabulary, catKeys map[string][]string) *vindex {
 			}
 		}
 	}
-	for surface, cands := range synonyms {
+	// a value's singular ("oat" of "oats") after every exact spelling
+	for _, p := range plurals {
+		x.add(p.s, p.c)
+	}
+	for surface, targets := range valueAliases {
 		s := squashString(surface)
-		for _, c := range cands {
-			if got, ok := x.has(c.key, c.val); ok {
-				x.add(s, got)
+		for _, k := range keys {
+			for _, t := range targets {
+				if got, ok := x.has(k, t); ok {
+					x.add(s, got)
+				}
+			}
+		}
+	}
+	// "no sugar", "less ice": an amount word before a key's name;
+	// "sugar-free", "sugarless": the key's none
+	for _, k := range keys {
+		if isBoolKey(v.Attributes[k]) {
+			continue // yes/no keys: "no dairy" is a diet, read as one
+		}
+		sk := squashString(k)
+		for _, t := range amountWords["no"] {
+			if got, ok := x.has(k, t); ok {
+				x.add(sk+"free", got)
+				x.add(sk+"less", got)
+				break
+			}
+		}
+		for w, targets := range amountWords {
+			for _, t := range targets {
+				if got, ok := x.has(k, t); ok {
+					x.add(squashString(w)+sk, got)
+					break
+				}
+			}
+		}
+	}
+	// "unicom" for "china unicom": a word of a multi-word value that no
+	// other value of its key uses
+	for _, k := range keys {
+		count := map[string]int{}
+		for _, val := range v.Attributes[k] {
+			for _, w := range strings.Fields(strings.ToLower(val)) {
+				count[w]++
+			}
+		}
+		for _, val := range v.Attributes[k] {
+			f := strings.Fields(strings.ToLower(val))
+			if len(f) < 2 {
+				continue
+			}
+			for _, w := range f {
+				sw := squashString(w)
+				if count[w] == 1 && len(sw) >= 4 && !stopwords[sw] && len(x.surf[sw]) == 0 {
+					x.partial[sw] = append(x.partial[sw], kv{k, val})
+				}
 			}
 		}
 	}
@@ -225,7 +314,7 @@ func (x *vindex) normalize(c kv, cat string) kv {
 		return c
 	}
 	v := strings.ToLower(c.val)
-	if letterSizeCategories[strings.ToLower(cat)] {
+	if x.letterSizes(cat) {
 		if l, ok := wordToLetter[v]; ok {
 			if got, ok := x.has(c.key, l); ok {
 				return got
@@ -245,7 +334,7 @@ func (x *vindex) normalize(c kv, cat string) kv {
 // size order.
 func (x *vindex) sizeOptions(cat string) []string {
 	order := []string{"xxs", "xs", "s", "small", "m", "medium", "l", "large", "xl", "xxl", "xxxl"}
-	letters := letterSizeCategories[strings.ToLower(cat)]
+	letters := x.letterSizes(cat)
 	var out []string
 	seen := map[string]bool{}
 	for _, o := range order {
@@ -262,15 +351,6 @@ func (x *vindex) sizeOptions(cat string) []string {
 		out = append(out, x.values("size")...)
 	}
 	return out
-}
-
-func keyRank(k string) int {
-	for i, p := range keyPriority {
-		if strings.EqualFold(p, k) {
-			return i
-		}
-	}
-	return len(keyPriority)
 }
 
 func isBoolKey(vals []string) bool {

@@ -221,6 +221,8 @@ type vocabPage struct {
 	Attributes map[string][]string `json:"attributes"`
 	// CategoryURLs are the home page's links to each category's listing.
 	CategoryURLs map[string]string `json:"category_urls"`
+	// Catalog is read from the category listings (not from the page).
+	Catalog []skills.CategoryVocabulary `json:"-"`
 }
 
 // maxVocabPages bounds the category listings Info reads when the home page
@@ -260,7 +262,7 @@ func (m *Merchant) Info(ctx context.Context) (skills.MerchantInfo, error) {
 			return info, err
 		}
 	}
-	info.Categories, info.Brands, info.Attributes = voc.Categories, voc.Brands, voc.Attributes
+	info.Categories, info.Brands, info.Attributes, info.Catalog = voc.Categories, voc.Brands, voc.Attributes, voc.Catalog
 	infoURL := ""
 	if m.profile.URLs.Info != "" {
 		infoURL = m.resolve(m.profile.URLs.Info)
@@ -325,6 +327,7 @@ func (m *Merchant) vocabFromListings(p *page, voc *vocabPage) error {
 	attrs := map[string]map[string]bool{}
 	cats := append([]string(nil), voc.Categories...)
 	sort.Strings(cats)
+	var listed []skills.Product
 	if len(cats) > maxVocabPages {
 		cats = cats[:maxVocabPages]
 	}
@@ -347,20 +350,28 @@ func (m *Merchant) vocabFromListings(p *page, voc *vocabPage) error {
 			return p.fail("read the "+c+" listing", "result", err)
 		}
 		for _, r := range res.Results {
+			item := skills.Product{Title: r.Title, Category: c}
 			for k, v := range r.Specs {
 				switch {
 				case v == "":
 				case k == "brand":
 					brands[v] = true
+					item.Brand = v
 				case !specKeys[k] && k != "":
 					if attrs[k] == nil {
 						attrs[k] = map[string]bool{}
 					}
 					attrs[k][v] = true
+					if item.Attributes == nil {
+						item.Attributes = map[string]string{}
+					}
+					item.Attributes[k] = v
 				}
 			}
+			listed = append(listed, item)
 		}
 	}
+	voc.Catalog = skills.CatalogVocabulary(listed)
 	voc.Brands = sortedSet(brands)
 	voc.Attributes = map[string][]string{}
 	for k, vs := range attrs {
