@@ -88,8 +88,8 @@ func account(d *draft, spec *planner.ItemSpec, resolved []resolvedHit, x *vindex
 	}
 	identified := len(x.candidates(d, *spec)) == 1
 	for _, w := range strings.Fields(spec.Fit) {
-		if lang.IsFunctionWord(w) || beforeOf(d.text, w) || identified ||
-			spec.Category != "" && !x.categoryWord(spec.Category, w) && x.anyCategoryWord(w) {
+		other := spec.Category != "" && !x.categoryWord(spec.Category, w)
+		if lang.IsFunctionWord(w) || beforeOf(d.text, w) || identified && other {
 			// a request verb, a container ("a tub of"), another
 			// category's word ("phone top-up"), or words beside values
 			// that already name one product: how the person put it

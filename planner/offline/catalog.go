@@ -900,15 +900,23 @@ func (x *vindex) isCategoryWord(sq string) bool {
 	return false
 }
 
-// packed reports whether cat's products come in packs of a count (some
-// key's values are counts: "10-pack", "6 rolls"), so that "20 eggs" is an
-// amount matched against packs, not 20 packs.
-func (x *vindex) packed(cat string) bool {
+// packed reports whether the products of cat the word head names come in
+// packs of a count (a value is a count: "10-pack", "6 rolls"), so that
+// "20 eggs" is an amount matched against packs, not 20 packs.
+func (x *vindex) packed(cat, head string) bool {
 	if cat == "" {
 		return false
 	}
-	for _, vs := range x.catVocab(strings.ToLower(cat)).Attributes {
-		for _, v := range vs {
+	lc := strings.ToLower(cat)
+	var named []bool
+	if head != "" {
+		named = x.cat.names(lc, head)
+	}
+	for i, it := range x.cat.items[lc] {
+		if named != nil && !named[i] {
+			continue
+		}
+		for _, v := range it.Attributes {
 			if m, ok := lang.Parse(v); ok && m.Dim == lang.Count {
 				return true
 			}
@@ -938,4 +946,65 @@ func (x *vindex) anyCategoryWord(w string) bool {
 		}
 	}
 	return false
+}
+
+// plainVariant applies the catalog's own "standard" reading: when the item
+// is named by its bare product word ("two medium cappuccinos") and the
+// catalog sells a product whose name is just that word beside variants
+// whose names add a value ("Oat Milk Cappuccino", "Iced Latte"), those
+// added values are excluded unless asked for. A stated, preferred or
+// excluded value of the key, or an exclusion of the plain value (a diet),
+// leaves the key alone. It returns the exclusions added, per key.
+func (x *vindex) plainVariant(d *draft, spec *planner.ItemSpec) map[string][]string {
+	if d.head == "" || spec.Category == "" || !strings.EqualFold(d.headCat, spec.Category) {
+		return nil
+	}
+	cands := x.candidates(d, *spec)
+	if len(cands) < 2 {
+		return nil
+	}
+	var plain, rest []skills.VocabularyItem
+	for _, it := range cands {
+		if squashString(strings.Join(nameWords(it.Title, it.Brand), "")) == d.head ||
+			squashString(singular(strings.Join(nameWords(it.Title, it.Brand), " "))) == d.head {
+			plain = append(plain, it)
+		} else {
+			rest = append(rest, it)
+		}
+	}
+	if len(plain) == 0 || len(rest) == 0 {
+		return nil
+	}
+	out := map[string][]string{}
+	for _, k := range sortedKeysOf(plain[0].Attributes) {
+		if _, ok := spec.Attributes[k]; ok {
+			continue
+		}
+		if _, ok := spec.Prefer[k]; ok || len(spec.ExcludeAttributes[k]) > 0 {
+			continue
+		}
+		plainVals := map[string]bool{}
+		for _, it := range plain {
+			plainVals[strings.ToLower(it.Attributes[k])] = true
+		}
+		for _, it := range rest {
+			v, ok := it.Attributes[k]
+			if !ok || plainVals[strings.ToLower(v)] {
+				continue
+			}
+			name := " " + strings.Join(nameWords(it.Title, it.Brand), " ") + " "
+			if strings.Contains(name, " "+strings.ToLower(v)+" ") && !contains(out[k], v) {
+				out[k] = append(out[k], v)
+			}
+		}
+	}
+	for k, vs := range out {
+		if spec.ExcludeAttributes == nil {
+			spec.ExcludeAttributes = map[string][]string{}
+		}
+		for _, v := range vs {
+			spec.ExcludeAttributes[k] = appendUnique(spec.ExcludeAttributes[k], v)
+		}
+	}
+	return out
 }

@@ -592,8 +592,10 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 		}
 	}
 
-	if txt := standardMilk(&spec, cat, x); txt != "" {
-		note(txt, "")
+	if ex := x.plainVariant(d, &spec); len(ex) > 0 {
+		for _, k := range sortedKeysOf(ex) {
+			note(fmt.Sprintf("the plain %s: %s %s only when asked for", d.headRaw, k, strings.Join(ex[k], ", ")), "")
+		}
 	}
 
 	// required attributes
@@ -617,6 +619,28 @@ func (p *Planner) buildSpec(d *draft, k int, x *vindex, facts []fact) (planner.I
 			continue
 		}
 		return spec, p.askFor(d, k, have, spec, x, amountMiss), notes
+	}
+	// words the item's own category never uses ("phone" in "China Mobile
+	// phone top-up 100") beside values that already name one product are
+	// the person's context, not a narrower kind
+	if len(spec.RequireTerms) > 0 && spec.Category != "" {
+		var keep, ctx []string
+		for _, t := range spec.RequireTerms {
+			if !strings.Contains(t, " ") && !x.categoryWord(spec.Category, t) && x.anyCategoryWord(t) {
+				ctx = append(ctx, t)
+			} else {
+				keep = append(keep, t)
+			}
+		}
+		if len(ctx) > 0 {
+			probe := spec
+			probe.RequireTerms = keep
+			if len(x.candidates(d, probe)) == 1 {
+				spec.RequireTerms = keep
+				d.unknown = append(d.unknown, ctx...)
+				spec.Fit = strings.TrimSpace(spec.Fit + " " + strings.Join(ctx, " "))
+			}
+		}
 	}
 	account(d, &spec, hits, x)
 	return spec, nil, notes
@@ -894,58 +918,6 @@ func withValues(query string, attrs map[string]string) string {
 		}
 	}
 	return out
-}
-
-// standardMilk: a made-to-order drink named without its milk ("two medium
-// cappuccinos") is the standard drink, made with the regular milk or none,
-// as a counter would make it; an oat, soy or skim version is a variant the
-// customer asks for by name. The rule steps aside when anything already
-// speaks for the milk: the request or an answer names one, a memory
-// preference ranks one, or a diet excludes the regular milk (a lactose
-// intolerant customer's latte is a plant-milk latte).
-func standardMilk(spec *planner.ItemSpec, cat string, x *vindex) string {
-	const key = "milk"
-	if !isDrink(*spec) || cat == "" || !x.keyFits(cat, key) {
-		return ""
-	}
-	if _, said := lookup(spec.Attributes, key); said {
-		return ""
-	}
-	if _, pref := lookup(spec.Prefer, key); pref {
-		return ""
-	}
-	regular := ""
-	for _, w := range []string{"whole", "regular", "dairy", "full"} {
-		if got, ok := x.has(key, w); ok {
-			regular = got.val
-			break
-		}
-	}
-	if regular == "" {
-		return ""
-	}
-	for _, v := range spec.ExcludeAttributes[key] {
-		if strings.EqualFold(v, regular) {
-			return ""
-		}
-	}
-	none, _ := x.noneValue(key)
-	var variants []string
-	for _, v := range x.values(key) {
-		if !strings.EqualFold(v, regular) && !strings.EqualFold(v, none) {
-			variants = append(variants, v)
-		}
-	}
-	if len(variants) == 0 {
-		return ""
-	}
-	if spec.ExcludeAttributes == nil {
-		spec.ExcludeAttributes = map[string][]string{}
-	}
-	for _, v := range variants {
-		spec.ExcludeAttributes[key] = appendUnique(spec.ExcludeAttributes[key], v)
-	}
-	return fmt.Sprintf("no milk named: the standard %s with %s milk (or none); %s versions only when asked for", spec.Attributes["drink"], regular, strings.Join(variants, ", "))
 }
 
 // nounTerm returns the product word an item's title must contain when

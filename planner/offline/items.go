@@ -679,7 +679,7 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		if meas.Unit == planner.UnitEach && meas.Value <= 1000 {
 			d.qty = int(meas.Value) // single things, until a pack says otherwise
 		}
-	} else if d.measure == nil && d.qtySaid && d.qty > 1 && d.qty <= 1000 && d.plural && head >= 0 && x.packed(d.cat) && !countsPacks(toks, headStart) {
+	} else if d.measure == nil && d.qtySaid && d.qty > 1 && d.qty <= 1000 && d.plural && head >= 0 && x.packed(d.cat, d.head) && !countsPacks(toks, headStart) {
 		// "20 eggs" counts eggs, not packs of eggs (groceries and
 		// household goods come in packs; lattes and jackets do not)
 		d.measure = &planner.Measure{Value: int64(d.qty), Unit: planner.UnitEach, Said: itoa(d.qty) + " " + strings.ToLower(nounsFound[head].raw)}
@@ -696,9 +696,6 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 			if used[k] || t.kind != kWord || stopwords[t.t] || descriptors[t.t] || vagueWords[t.t] ||
 				negWords[t.t] || strings.ContainsAny(t.t, "0123456789") || len([]rune(t.t)) < 3 {
 				break
-			}
-			if d.cat != "" && !x.categoryWord(d.cat, t.t) && x.anyCategoryWord(t.t) {
-				continue // another category's word ("phone top-up"): context, not a narrower kind
 			}
 			adjacent[k] = true
 		}
