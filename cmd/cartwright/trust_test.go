@@ -573,3 +573,25 @@ func TestTrustConfirmAboveCannotRise(t *testing.T) {
 		t.Fatalf("no note that the flag was not applied:\n%s", e)
 	}
 }
+
+// TestTrustHostileTitleInertInExplain: eval --explain prints the offers'
+// titles inert too.
+func TestTrustHostileTitleInertInExplain(t *testing.T) {
+	dir := t.TempDir()
+	world := strings.ReplaceAll(strings.TrimPrefix(hostileWorld, "currency: CNY\n"), "\n", "\n  ")
+	sc := "id: hostile\ntitle: hostile title\nrequest: two large oat milk lattes\nworld:\n  currency: CNY\n  " + strings.TrimSpace(world) +
+		"\nexpect:\n  purchase: true\n  items:\n  - {match: {attributes: {milk: oat}}, quantity: 2}\n"
+	os.MkdirAll(filepath.Join(dir, "sc"), 0o700)
+	os.WriteFile(filepath.Join(dir, "sc", "hostile.yaml"), []byte(sc), 0o600)
+	s, stdout, stderr := authIO(t, dir)
+	run(context.Background(), s, []string{"eval", "--explain", "hostile", filepath.Join(dir, "sc")})
+	all := stdout.String() + stderr.String()
+	if !strings.Contains(all, "Oat Milk Latte") {
+		t.Fatalf("explain did not show the offer:\n%s", all)
+	}
+	for _, bad := range []string{"\x1b", "\r", "\a", "\u202e"} {
+		if strings.Contains(all, bad) {
+			t.Errorf("eval --explain prints a raw %q:\n%q", bad, all)
+		}
+	}
+}
