@@ -1008,3 +1008,39 @@ func (x *vindex) plainVariant(d *draft, spec *planner.ItemSpec) map[string][]str
 	}
 	return out
 }
+
+// soldAsPair reports whether the products the item's word names come as
+// two: "pair" in a title or value, a count of 2 in a title ("Set of 2"),
+// or a pack-size value of 2 (one of them is the pair asked for).
+func (x *vindex) soldAsPair(d *draft) bool {
+	if d.cat == "" || d.head == "" {
+		return false
+	}
+	lc := strings.ToLower(d.cat)
+	named := x.cat.names(lc, d.head)
+	for i, it := range x.cat.items[lc] {
+		if !named[i] {
+			continue
+		}
+		hay := strings.ToLower(it.Title)
+		for _, v := range it.Attributes {
+			hay += " " + strings.ToLower(v)
+		}
+		if planner.ContainsWord(hay, "pair") || planner.ContainsWord(hay, "pairs") {
+			return true
+		}
+		// a pack of two: "Set of 2", "2-pack", pack_size = 2
+		for _, m := range lang.Find(it.Title) {
+			if m.Dim == lang.Count && m.String() == "2 count" {
+				return true
+			}
+		}
+		for k, v := range it.Attributes {
+			lk := strings.ToLower(k)
+			if strings.TrimSpace(v) == "2" && (strings.Contains(lk, "pack") || strings.Contains(lk, "count") || strings.Contains(lk, "set") || strings.Contains(lk, "piece")) {
+				return true
+			}
+		}
+	}
+	return false
+}

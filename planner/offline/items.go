@@ -653,6 +653,10 @@ func (p *Planner) readSegment(st *reqState, x *vindex, s segment, brands []brand
 		}
 	}
 	p.readQuantity(d, toks, used, headStart, mark)
+	// "a pair of dumbbells" where the catalog sells them as a pair: one
+	if qt := strings.ToLower(d.qtyText); d.qty == 2 && (strings.HasPrefix(qt, "a pair") || strings.HasPrefix(qt, "pair")) && head >= 0 && x.soldAsPair(d) {
+		d.qty = 1
+	}
 	// a number with its unit ("100 ct", "20 quart", "6 doses") is a
 	// measure of the product: accounted as one (agent/check evidences it),
 	// never leftover words
