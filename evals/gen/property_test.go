@@ -121,4 +121,3 @@ func TestNoWrongPurchaseProperty(t *testing.T) {
 		t.Errorf("%s\n    request: %q\n    stated:  %v\n    %s", r.Scenario, c.Scenario.Request, c.Stated, r.Reason)
 	}
 }
-
