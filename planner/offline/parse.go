@@ -240,8 +240,8 @@ func (st *reqState) moneyAt(i int, world skills.Currency, needCur bool) (moneyHi
 	cur := ""
 	if st.free(k) {
 		t := toks[k].t
-		if (t == "hk" || t == "s" || t == "us") && st.free(k+1) && toks[k+1].t == "$" {
-			cur = map[string]string{"hk": "HKD", "s": "SGD", "us": "USD"}[t]
+		if c, ok := dollarPrefix[t]; ok && st.free(k+1) && toks[k+1].t == "$" && (len(t) > 1 || toks[k].raw != t) {
+			cur = c
 			k += 2
 		} else if c, ok := currencyWords[t]; ok && (toks[k].kind == kSym || len(t) == 3) {
 			cur = c
@@ -304,6 +304,12 @@ func resolveCurrency(c string, world skills.Currency) string {
 			return "JPY"
 		}
 		return "CNY"
+	case "peso":
+		switch world {
+		case "MXN", "PHP", "CLP", "ARS", "COP", "CUP", "DOP", "UYU":
+			return string(world)
+		}
+		return "PHP"
 	}
 	return c
 }
@@ -829,3 +835,7 @@ func sortStrings(s []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// dollarPrefix: "HK$", "A$", "NZ$" … as the tokenizer splits them.
+var dollarPrefix = map[string]string{"hk": "HKD", "s": "SGD", "us": "USD", "a": "AUD", "au": "AUD", "c": "CAD",
+	"ca": "CAD", "nz": "NZD", "nt": "TWD", "mx": "MXN", "r": "BRL"}
