@@ -573,7 +573,9 @@ func TestParseAddress(t *testing.T) {
 		{"5 Queen's Rd, Central, Hong Kong, HK, tel: 2345 6789",
 			skills.Address{Line1: "5 Queen's Rd", City: "Central", Country: "HK", Phone: "2345 6789"}},
 		{"1 Main St, San Francisco, CA, 94105, USA, phone (415) 555-0100, ann@example.com",
-			skills.Address{Line1: "1 Main St", Line2: "San Francisco", City: "CA", PostalCode: "94105", Country: "US", Phone: "(415) 555-0100", Email: "ann@example.com"}},
+			skills.Address{Line1: "1 Main St", City: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US", Phone: "(415) 555-0100", Email: "ann@example.com"}},
+		{"221B Baker St, Flat 2, London, NW1 6XE, UK", skills.Address{Line1: "221B Baker St", Line2: "Flat 2", City: "London", PostalCode: "NW1 6XE", Country: "GB"}},
+		{"742 Evergreen Terrace, Springfield, OR 97403", skills.Address{Line1: "742 Evergreen Terrace", City: "Springfield", Region: "OR", PostalCode: "97403"}},
 		{"Room 301, 8 Jianguo Rd, Beijing, CN", skills.Address{Line1: "Room 301", Line2: "8 Jianguo Rd", City: "Beijing", Country: "CN"}},
 	} {
 		got := parseAddress(tc.in)
