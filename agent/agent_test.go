@@ -475,3 +475,43 @@ func TestAuditTrail(t *testing.T) {
 		}
 	}
 }
+
+// An item nobody sells does not sink the rest of the basket, and does not
+// let the rest be paid silently either: the person is asked, naming what
+// is missing; yes buys the rest, no buys nothing.
+func TestUnavailableItemAsksToBuyTheRest(t *testing.T) {
+	for _, approve := range []bool{true, false} {
+		e, brew, corner := coffeeEnv(t, 0)
+		in := latteIntent(2, 0)
+		in.Items = append(in.Items, planner.ItemSpec{Query: "blueberry muffin", Category: "bakery", Quantity: 1})
+		e.planner = &fixedPlanner{intent: in}
+		e.confirm.approve = approve
+		res := run(t, e.agent(), agent.Request{Text: "two large oat lattes and a blueberry muffin"})
+		if e.confirm.asked != 1 || !strings.Contains(fmt.Sprint(e.confirm.last.Reasons), "items_unavailable") ||
+			!strings.Contains(fmt.Sprint(e.confirm.last.Reasons), "blueberry muffin") {
+			t.Fatalf("approve=%v: asked %d, reasons %+v", approve, e.confirm.asked, e.confirm.last.Reasons)
+		}
+		if len(res.Unavailable) != 1 || res.Unavailable[0].Item != 1 {
+			t.Fatalf("approve=%v: unavailable %+v", approve, res.Unavailable)
+		}
+		orders := brew.orderCount() + corner.orderCount()
+		if approve && (res.Status != agent.StatusBought || orders != 1 || res.Charged != y(31)) {
+			t.Fatalf("approved: status %s orders %d charged %s:\n%s", res.Status, orders, res.Charged, explanation(res))
+		}
+		if !approve && (res.Status != agent.StatusDeclined || orders != 0 || !res.Charged.IsZero() || e.available() != y(100)) {
+			t.Fatalf("declined: status %s orders %d charged %s", res.Status, orders, res.Charged)
+		}
+	}
+}
+
+// When no item of the request can be bought, nothing is asked: there is no
+// rest to buy.
+func TestNothingBuyableIsNoOffers(t *testing.T) {
+	e, _, _ := coffeeEnv(t, 0)
+	e.planner = &fixedPlanner{intent: planner.Intent{Items: []planner.ItemSpec{{Query: "blueberry muffin", Category: "bakery", Quantity: 1}},
+		Currency: cny, Planner: "fixed"}}
+	res := run(t, e.agent(), agent.Request{Text: "a blueberry muffin"})
+	if res.Status != agent.StatusNoOffers || e.confirm.asked != 0 || len(res.Unavailable) != 0 {
+		t.Fatalf("status %s asked %d unavailable %+v", res.Status, e.confirm.asked, res.Unavailable)
+	}
+}

@@ -135,8 +135,12 @@ func (r *run) decide(ctx context.Context) (done bool, err error) {
 	var open []int
 	err = r.step(ctx, "bundle", r.bundleInput(bought), func() (string, error) {
 		p := bundle.Problem{Merchants: s.Infos}
+		skip := map[int]bool{}
+		for _, u := range s.Result.Unavailable {
+			skip[u.Item] = true
+		}
 		for ii, it := range in.Items {
-			if bought[ii] {
+			if bought[ii] || skip[ii] {
 				continue
 			}
 			open = append(open, ii)
@@ -548,6 +552,20 @@ func (r *run) authorize(ctx context.Context, cur []*checkout) (done bool, err er
 		d = Decision{Action: ActionConfirm, Reasons: reqConfirm}
 	} else if len(reqConfirm) > 0 && d.Action == ActionConfirm && !hasReason(d.Reasons, ReasonRequirementUnverified) {
 		d.Reasons = append(d.Reasons, reqConfirm...) // the person sees what lacks evidence
+	}
+	// Items nobody sells: the rest of the basket is a different purchase
+	// from the one asked for, so it is never paid without the person.
+	if len(s.Result.Unavailable) > 0 && d.Action != ActionRefuse && !hasReason(d.Reasons, ReasonItemsUnavailable) {
+		var names []string
+		for _, u := range s.Result.Unavailable {
+			names = append(names, fmt.Sprintf("%q", u.Query))
+		}
+		reason := Reason{ReasonItemsUnavailable, fmt.Sprintf("nothing acceptable is offered for %s; buy the rest of the basket without it?", strings.Join(names, ", "))}
+		if d.Action == ActionPay {
+			d = Decision{Action: ActionConfirm, Reasons: []Reason{reason}}
+		} else {
+			d.Reasons = append(d.Reasons, reason)
+		}
 	}
 	s.Result.Decision = d
 	r.a.audit(ctx, s, "decision", map[string]any{"action": d.Action, "reasons": d.Reasons, "total": total, "quotes": in.Quotes})

@@ -77,6 +77,11 @@ type Reason struct {
 	Detail string `json:"detail"`
 }
 
+// ReasonItemsUnavailable: some items of the request have no acceptable
+// offer anywhere; the rest of the basket is bought only if the person
+// confirms.
+const ReasonItemsUnavailable = "items_unavailable"
+
 // Decision actions.
 const (
 	ActionPay     = "pay"

@@ -23,14 +23,18 @@ const (
 
 // Result is what a session did. Evals and the CLI depend on its shape.
 type Result struct {
-	SessionID     string             `json:"session_id"`
-	Status        string             `json:"status"`
-	Intent        planner.Intent     `json:"intent"`
-	Orders        []skills.Order     `json:"orders"`
-	Charged       skills.Money       `json:"charged"` // captured minus refunded
-	Basket        Basket             `json:"basket"`
-	Considered    []Considered       `json:"considered"`
-	Decision      Decision           `json:"decision"`
+	SessionID  string         `json:"session_id"`
+	Status     string         `json:"status"`
+	Intent     planner.Intent `json:"intent"`
+	Orders     []skills.Order `json:"orders"`
+	Charged    skills.Money   `json:"charged"` // captured minus refunded
+	Basket     Basket         `json:"basket"`
+	Considered []Considered   `json:"considered"`
+	Decision   Decision       `json:"decision"`
+	// Unavailable lists the items no merchant offers acceptably while the
+	// rest of the basket can be bought: the rest is bought only after the
+	// person confirms (reason items_unavailable), never silently.
+	Unavailable   []Unavailable      `json:"unavailable,omitempty"`
 	Confirmation  Confirmation       `json:"confirmation"`
 	Clarification Clarification      `json:"clarification"`
 	Steps         []Step             `json:"steps"`
@@ -137,4 +141,12 @@ type Step struct {
 	MerchantCalls int           `json:"merchant_calls"`
 	Input         string        `json:"input,omitempty"`  // what the step worked on
 	Detail        string        `json:"detail,omitempty"` // what it produced (or its error)
+}
+
+// Unavailable is an item left out of the basket because nothing offered
+// fits it.
+type Unavailable struct {
+	Item  int    `json:"item"`
+	Query string `json:"query"`
+	Why   string `json:"why"`
 }

@@ -175,14 +175,33 @@ func (r *run) searchAndCompare(ctx context.Context) (done bool, err error) {
 		recs[i] = offerRec{c.Item, c.Product.Merchant, c.Product.SKU, c.Product.Price, c.Accepted, c.Reason, c.Rank, c.Why, c.Source}
 	}
 	r.a.audit(ctx, s, "offers", recs)
+	acceptable := make([]int, len(in.Items))
+	for _, c := range considered {
+		if c.Accepted && c.Item >= 0 && c.Item < len(acceptable) {
+			acceptable[c.Item]++
+		}
+	}
+	someBuyable := false
+	for ii := range in.Items {
+		if acceptable[ii] > 0 {
+			someBuyable = true
+		}
+	}
+	s.Result.Unavailable = nil
 	for ii, it := range in.Items {
-		n := 0
-		for _, c := range considered {
-			if c.Item == ii && c.Accepted {
-				n++
+		n := acceptable[ii]
+		r.progress("compare", "item %d (%s): %d acceptable offer(s)", ii+1, it.Query, n)
+		if n == 0 && someBuyable {
+			if code, _ := r.mandateBlocks(considered, ii); code == "" {
+				// Not sold, or nothing fits: the rest of the basket can
+				// still be bought, after the person says so (authorize
+				// asks with items_unavailable).
+				why := rejectSummary(considered, ii)
+				r.explain("nothing acceptable for %q: %s; the rest of the basket can still be bought, if you agree", it.Query, why)
+				s.Result.Unavailable = append(s.Result.Unavailable, Unavailable{Item: ii, Query: it.Query, Why: why})
+				continue
 			}
 		}
-		r.progress("compare", "item %d (%s): %d acceptable offer(s)", ii+1, it.Query, n)
 		if n == 0 {
 			r.explain("nothing acceptable for %q: %s", it.Query, rejectSummary(considered, ii))
 			if code, why := r.mandateBlocks(considered, ii); code != "" {

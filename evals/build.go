@@ -168,7 +168,7 @@ func (s *Scenario) validate(w *merchants.World) error {
 }
 
 // MarshalScenario writes s in the scenario file format (see
-// /work/shared/scenario-format.md): every field explicit, amounts as
+// evals/scenarios/README.md, the scenario contract): every field explicit, amounts as
 // decimal strings in the world's currency, the world in full unless it is
 // the built-in demo world. Parse reads it back to an equal scenario.
 func MarshalScenario(s *Scenario) ([]byte, error) {

@@ -101,12 +101,18 @@ go run ./cmd/cartwright eval evals/scenarios --min-completion "${EVAL_MIN_COMPLE
 	--out "$eval_out" --junit "$eval_out/junit.xml"
 
 # The trap suites (evals/traps: near misses, pack counts, price floors,
-# foreign currencies; evals/everyday: everyday phrasing), through the same
-# CLI, REPORT-ONLY for now: no --min-completion / --max-wrong-purchase, so
-# wrong purchases and incomplete runs are printed but do not fail this run;
-# a scenario file that does not load (exit 2) or a crash still does. The
-# coordinator turns the gate on (--min-completion 0.95 --max-wrong-purchase 0)
-# once the requirement check and the catalog-grounded planner have landed.
+# foreign currencies; evals/everyday: everyday phrasing) and the generated
+# suite (evals/gen: 500 cases from a fixed seed in 17 domain families, real
+# words that collide across catalogs and invented vocabularies, 19 phrasing
+# patterns, eight currencies), through the same CLI.
+#
+# These gates are a RATCHET, not the goal. The goal (issues 11 and 12) is
+# ≥95% completion and 0 wrong purchases on every suite; on 2026-12-08 the
+# offline planner with the requirement check measured traps + everyday
+# 29.3% completion / 9.4% wrong (191 runs) and the generated suite 55.4% /
+# 7.8% (500 runs), both deterministic. The thresholds sit just past those
+# figures so that no change can make them worse unnoticed; tighten them
+# whenever the numbers improve, and never loosen them to land a change.
 trap_dirs=()
 for d in evals/traps evals/everyday; do
 	if [[ -d "$d" ]]; then
@@ -114,19 +120,13 @@ for d in evals/traps evals/everyday; do
 	fi
 done
 if ((${#trap_dirs[@]} > 0)); then
-	log "cartwright eval ${trap_dirs[*]} (report only, no gate; report in $eval_out/traps)"
-	go run ./cmd/cartwright eval "${trap_dirs[@]}" -q --out "$eval_out/traps" --junit "$eval_out/traps/junit.xml"
+	log "cartwright eval ${trap_dirs[*]} (ratchet gate; report in $eval_out/traps)"
+	go run ./cmd/cartwright eval "${trap_dirs[@]}" -q --min-completion 0.28 --max-wrong-purchase 0.10 \
+		--out "$eval_out/traps" --junit "$eval_out/traps/junit.xml"
 fi
 
-# The generated suite (evals/gen): 500 cases from a fixed seed — worlds in
-# 17 domain families (real words that collide across catalogs, and invented
-# nonsense vocabularies), near-miss traps cheaper than the right product,
-# requests in 19 phrasing patterns, eight currencies. REPORT-ONLY for now,
-# like the trap suites above: the numbers are printed, a generator error
-# (exit 2) or a crash fails the run, a low completion does not. The gate to
-# turn on once the requirement check (issue 11) and the catalog-grounded
-# planner (issue 12) have landed: --min-completion 0.95 --max-wrong-purchase 0.
-log "cartwright eval --generate 500 --seed 1 (report only, no gate; report in $eval_out/generated)"
-go run ./cmd/cartwright eval --generate 500 --seed 1 -q --out "$eval_out/generated" --junit "$eval_out/generated/junit.xml"
+log "cartwright eval --generate 500 --seed 1 (ratchet gate; report in $eval_out/generated)"
+go run ./cmd/cartwright eval --generate 500 --seed 1 -q --min-completion 0.54 --max-wrong-purchase 0.08 \
+	--out "$eval_out/generated" --junit "$eval_out/generated/junit.xml"
 
 log "all green"

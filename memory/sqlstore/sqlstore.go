@@ -140,7 +140,7 @@ func (s *Store) claimSpace(ctx context.Context, tx *sql.Tx, sp memory.Space, vec
 
 // Insert implements memory.Store.
 func (s *Store) Insert(ctx context.Context, r memory.Record) (memory.Entry, error) {
-	if err := checkEntry(r.Entry); err != nil {
+	if err := memory.CheckEntry(r.Entry); err != nil {
 		return memory.Entry{}, err
 	}
 	var out memory.Entry
@@ -192,7 +192,7 @@ func (s *Store) InsertMany(ctx context.Context, rs []memory.Record) error {
 		return nil
 	}
 	for _, r := range rs {
-		if err := checkEntry(r.Entry); err != nil {
+		if err := memory.CheckEntry(r.Entry); err != nil {
 			return err
 		}
 		if r.Space != rs[0].Space {
@@ -234,21 +234,6 @@ func (s *Store) InsertMany(ctx context.Context, rs []memory.Record) error {
 		}
 		return nil
 	})
-}
-
-func checkEntry(e memory.Entry) error {
-	switch {
-	case e.ID == "":
-		return fmt.Errorf("%w: id: empty", memory.ErrInvalid)
-	case !e.Kind.Valid():
-		return fmt.Errorf("%w: kind %q", memory.ErrInvalid, e.Kind)
-	case e.CreatedAt.IsZero():
-		return fmt.Errorf("%w: created_at: zero", memory.ErrInvalid)
-	}
-	if err := memory.ValidateUserID(e.UserID); err != nil {
-		return err
-	}
-	return memory.ValidateText("text", e.Text)
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -8,7 +8,10 @@ import (
 )
 
 // FuzzUnderstand: whatever the text, answer and memory, Understand returns a
-// valid intent, a clarification or an error; it never panics.
+// valid intent or a clarification; it never panics. Understand validates its
+// own output and reports an invalid intent as an error, so an error is a
+// failure here unless the input is one it must refuse (over
+// MaxRequestBytes).
 func FuzzUnderstand(f *testing.F) {
 	for _, c := range phrasings {
 		mt := ""
@@ -33,7 +36,10 @@ func FuzzUnderstand(f *testing.F) {
 		}
 		in, err := p.Understand(context.Background(), req)
 		if err != nil {
-			return
+			if len(text) > MaxRequestBytes || len(answer) > MaxRequestBytes {
+				return
+			}
+			t.Fatalf("Understand(%q, answer %q, memory %q): %v", text, answer, memText, err)
 		}
 		if verr := in.Validate(); verr != nil {
 			t.Fatalf("invalid intent for %q/%q/%q: %v", text, answer, memText, verr)

@@ -148,6 +148,11 @@ var currencyWords = map[string]string{
 	"jpy": "JPY", "yen": "JPY", "円": "JPY",
 	"krw": "KRW", "won": "KRW", "₩": "KRW",
 	"hkd": "HKD", "hk$": "HKD", "sgd": "SGD", "s$": "SGD",
+	"₱": "PHP", "php": "PHP", "peso": "peso", "pesos": "peso", "₹": "INR", "inr": "INR", "rupee": "INR", "rupees": "INR",
+	"₫": "VND", "dong": "VND", "฿": "THB", "baht": "THB", "₪": "ILS", "shekel": "ILS", "shekels": "ILS",
+	"₦": "NGN", "naira": "NGN", "₴": "UAH", "₺": "TRY", "lira": "TRY", "₽": "RUB", "rubles": "RUB", "roubles": "RUB",
+	"aud": "AUD", "cad": "CAD", "nzd": "NZD", "twd": "TWD", "mxn": "MXN", "brl": "BRL", "ringgit": "MYR", "myr": "MYR",
+	"rupiah": "IDR", "idr": "IDR", "thb": "THB", "vnd": "VND", "chf": "CHF", "francs": "CHF", "zloty": "PLN", "pln": "PLN",
 }
 
 // stopwords carry no product meaning.

@@ -273,3 +273,56 @@ func TestUnlistedSizeNeverBuysWrongSize(t *testing.T) {
 		}
 	}
 }
+
+// Floors and ranges are hard per-item limits; a count with a unit is a
+// measure, never an order quantity; every item accounts for the words.
+func TestFloorsMeasuresAccounting(t *testing.T) {
+	p := New(Config{})
+	for _, tc := range []struct {
+		text       string
+		min, max   string
+		qty        int
+		measure    string // a RoleMeasure span's value
+		wantUnknow string // a hard RoleUnknown span
+	}{
+		{text: "a kettle priced above 250", min: "250.00 CNY", qty: 1, wantUnknow: "kettle"},
+		{text: "a blender between 120 and 480 yuan", min: "120.00 CNY", max: "480.00 CNY", qty: 1},
+		{text: "a 100 ct bottle of vitamin c", qty: 1, measure: "100 count"},
+		{text: "a 20 quart stock pot, at least 300 yuan", min: "300.00 CNY", qty: 1},
+	} {
+		in, err := p.Understand(context.Background(), planner.Request{Text: tc.text, Vocabulary: demoVocab()})
+		if err != nil || in.Clarify != nil || len(in.Items) != 1 {
+			t.Fatalf("%q: %+v %v", tc.text, in, err)
+		}
+		it := in.Items[0]
+		if got := money(t, it.MinUnitPrice); tc.min != "" && got != tc.min {
+			t.Errorf("%q: min %s, want %s", tc.text, got, tc.min)
+		}
+		if got := money(t, it.MaxUnitPrice); tc.max != "" && got != tc.max {
+			t.Errorf("%q: max %s, want %s", tc.text, got, tc.max)
+		}
+		if it.Quantity != tc.qty {
+			t.Errorf("%q: quantity %d, want %d", tc.text, it.Quantity, tc.qty)
+		}
+		if len(it.Accounting) == 0 {
+			t.Errorf("%q: no accounting", tc.text)
+		}
+		var found bool
+		for _, s := range it.Accounting {
+			if tc.measure != "" && s.Role == planner.RoleMeasure && s.Value == tc.measure && s.Hard {
+				found = true
+			}
+			if tc.wantUnknow != "" && s.Role == planner.RoleUnknown && s.Text == tc.wantUnknow && s.Hard {
+				found = true
+			}
+		}
+		if (tc.measure != "" || tc.wantUnknow != "") && !found {
+			t.Errorf("%q: accounting %+v lacks the %s/%s span", tc.text, it.Accounting, tc.measure, tc.wantUnknow)
+		}
+	}
+	// a count above 10 that does not count the item is asked
+	in, _ := p.Understand(context.Background(), planner.Request{Text: "36 pencil set", Vocabulary: demoVocab()})
+	if in.Clarify == nil {
+		t.Errorf("36 pencil set: want a question, got %+v", in.Items)
+	}
+}

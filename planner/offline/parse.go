@@ -240,8 +240,8 @@ func (st *reqState) moneyAt(i int, world skills.Currency, needCur bool) (moneyHi
 	cur := ""
 	if st.free(k) {
 		t := toks[k].t
-		if (t == "hk" || t == "s" || t == "us") && st.free(k+1) && toks[k+1].t == "$" {
-			cur = map[string]string{"hk": "HKD", "s": "SGD", "us": "USD"}[t]
+		if c, ok := dollarPrefix[t]; ok && st.free(k+1) && toks[k+1].t == "$" && (len(t) > 1 || toks[k].raw != t) {
+			cur = c
 			k += 2
 		} else if c, ok := currencyWords[t]; ok && (toks[k].kind == kSym || len(t) == 3) {
 			cur = c
@@ -304,6 +304,12 @@ func resolveCurrency(c string, world skills.Currency) string {
 			return "JPY"
 		}
 		return "CNY"
+	case "peso":
+		switch world {
+		case "MXN", "PHP", "CLP", "ARS", "COP", "CUP", "DOP", "UYU":
+			return string(world)
+		}
+		return "PHP"
 	}
 	return c
 }
@@ -769,6 +775,11 @@ func parseAddress(s string) *skills.Address {
 	if len(rest) == 0 {
 		return nil
 	}
+	// "…, San Francisco, CA": a region code after the city, not the city.
+	if n := len(rest); n >= 3 && region.MatchString(rest[n-1]) {
+		a.Region = rest[n-1]
+		rest = rest[:n-1]
+	}
 	a.Line1 = rest[0]
 	if len(rest) >= 2 {
 		a.City = rest[len(rest)-1]
@@ -820,7 +831,13 @@ func countryCode(p string) (string, bool) {
 	return c, ok
 }
 
-var postal = regexp.MustCompile(`^\d{4,6}$`)
+// postal is a postcode on its own: digits (518057, 94105, 1010) or the
+// letter-digit forms of the UK ("NW1 6XE", "SW1A 1AA") and Canada
+// ("K1A 0B1").
+var postal = regexp.MustCompile(`^(?:\d{4,6}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d)$`)
+
+// region is a state or province code standing alone ("CA", "NSW").
+var region = regexp.MustCompile(`^[A-Z]{2,3}$`)
 var trailingPostal = regexp.MustCompile(`^(.*\D)\s(\d{5,6})$`)
 
 // sortStrings returns s sorted (for deterministic output).
@@ -829,3 +846,7 @@ func sortStrings(s []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// dollarPrefix: "HK$", "A$", "NZ$" … as the tokenizer splits them.
+var dollarPrefix = map[string]string{"hk": "HKD", "s": "SGD", "us": "USD", "a": "AUD", "au": "AUD", "c": "CAD",
+	"ca": "CAD", "nz": "NZD", "nt": "TWD", "mx": "MXN", "r": "BRL"}

@@ -35,7 +35,7 @@ func tokenize(s string) []token {
 				out = append(out, token{t: ".", raw: "\n", kind: kPunct})
 			}
 			i++
-		case r == '$' || r == '€' || r == '£' || r == '¥' || r == '￥' || r == '₩':
+		case unicode.Is(unicode.Sc, r): // every currency symbol ($ € £ ¥ ₩ ₱ ₹ ฿ ₫ …)
 			out = append(out, token{t: string(r), raw: string(r), kind: kSym})
 			i++
 		case isHan(r):

@@ -282,6 +282,10 @@ var phrasings = []phrasing{
 	{name: "less than each", anySize: true, text: "three lattes, less than 30 each", want: want{budget: "-", items: one(wantItem{qty: 3, unit: "30.00 CNY"})}},
 	{name: "under per cup", anySize: true, text: "two matcha lattes under 20 per cup", want: want{budget: "-", items: one(wantItem{unit: "20.00 CNY"})}},
 	{name: "for under in total", anySize: true, text: "two latte and a croissant for under 100 in total", want: want{budget: "100.00 CNY", nItems: 2}},
+	{name: "peso sign", text: "a kettle under ₱1,500", want: want{budget: "1500.00 PHP"}},
+	{name: "pesos word", text: "a kettle under 1500 pesos", want: want{budget: "1500.00 PHP"}},
+	{name: "rupee sign", text: "a mug under ₹500", want: want{budget: "500.00 INR"}},
+	{name: "don't spend more than", text: "a mug, don't spend more than €20", want: want{budget: "20.00 EUR"}},
 	{name: "euro", text: "a t-shirt size S under €25", want: want{budget: "25.00 EUR"}},
 	{name: "decimal budget", anySize: true, text: "a latte under 15.50 yuan", want: want{budget: "15.50 CNY"}},
 	{name: "no currency means world", anySize: true, text: "a latte under 30", want: want{budget: "30.00 CNY"}},
@@ -569,7 +573,9 @@ func TestParseAddress(t *testing.T) {
 		{"5 Queen's Rd, Central, Hong Kong, HK, tel: 2345 6789",
 			skills.Address{Line1: "5 Queen's Rd", City: "Central", Country: "HK", Phone: "2345 6789"}},
 		{"1 Main St, San Francisco, CA, 94105, USA, phone (415) 555-0100, ann@example.com",
-			skills.Address{Line1: "1 Main St", Line2: "San Francisco", City: "CA", PostalCode: "94105", Country: "US", Phone: "(415) 555-0100", Email: "ann@example.com"}},
+			skills.Address{Line1: "1 Main St", City: "San Francisco", Region: "CA", PostalCode: "94105", Country: "US", Phone: "(415) 555-0100", Email: "ann@example.com"}},
+		{"221B Baker St, Flat 2, London, NW1 6XE, UK", skills.Address{Line1: "221B Baker St", Line2: "Flat 2", City: "London", PostalCode: "NW1 6XE", Country: "GB"}},
+		{"742 Evergreen Terrace, Springfield, OR 97403", skills.Address{Line1: "742 Evergreen Terrace", City: "Springfield", Region: "OR", PostalCode: "97403"}},
 		{"Room 301, 8 Jianguo Rd, Beijing, CN", skills.Address{Line1: "Room 301", Line2: "8 Jianguo Rd", City: "Beijing", Country: "CN"}},
 	} {
 		got := parseAddress(tc.in)

@@ -1,5 +1,8 @@
 package memory
 
+// Helpers every Store implementation shares: the re-embedding loop and
+// entry validation.
+
 import (
 	"context"
 	"fmt"
@@ -40,4 +43,21 @@ func RewriteEach(ctx context.Context, sp Space, embed func(context.Context, []En
 		total += len(batch)
 		after = batch[len(batch)-1].ID
 	}
+}
+
+// CheckEntry validates an entry a Store is asked to insert: an id, a known
+// kind, a creation time, a valid user id and text.
+func CheckEntry(e Entry) error {
+	switch {
+	case e.ID == "":
+		return fmt.Errorf("%w: id: empty", ErrInvalid)
+	case !e.Kind.Valid():
+		return fmt.Errorf("%w: kind %q", ErrInvalid, e.Kind)
+	case e.CreatedAt.IsZero():
+		return fmt.Errorf("%w: created_at: zero", ErrInvalid)
+	}
+	if err := ValidateUserID(e.UserID); err != nil {
+		return err
+	}
+	return ValidateText("text", e.Text)
 }
