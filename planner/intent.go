@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cartwright-agent/cartwright/planner/lang"
 	"github.com/cartwright-agent/cartwright/skills"
 )
 
@@ -499,7 +500,7 @@ func (it ItemSpec) Accepts(p skills.Product) (bool, string) {
 		}
 		for _, t := range it.RequireTerms {
 			t = strings.ToLower(t)
-			if t != "" && !ContainsWord(hay, t) && !ContainsWord(hay, t+"s") && !ContainsWord(hay, t+"es") {
+			if t != "" && !ContainsWord(hay, t) && !ContainsWord(hay, t+"s") && !ContainsWord(hay, t+"es") && !SizeTermMatches(t, p.Attributes) {
 				return false, fmt.Sprintf("lacks required %q", t)
 			}
 		}
@@ -575,4 +576,25 @@ func ContainsWord(hay, term string) bool {
 
 func isWordByte(b byte) bool {
 	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
+
+// SizeTermMatches reports whether a required "size X" term names the product's
+// size attribute in another notation ("size m" and size = medium, "size
+// 42" and size = eu:42 when no system was said): the notations are
+// language (planner/lang), the value is the catalog's.
+func SizeTermMatches(term string, attrs map[string]string) bool {
+	v, ok := strings.CutPrefix(term, "size ")
+	if !ok {
+		return false
+	}
+	want, ok := lang.ParseSize(v)
+	if !ok {
+		return false
+	}
+	got, ok := lookupFold(attrs, "size")
+	if !ok {
+		return false
+	}
+	have, ok := lang.ParseSize(got)
+	return ok && want.Matches(have)
 }

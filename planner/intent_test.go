@@ -128,3 +128,13 @@ func TestAcceptsMinUnitPrice(t *testing.T) {
 		t.Error("Validate accepted a floor above the ceiling")
 	}
 }
+
+func TestAcceptsSizeInAnotherNotation(t *testing.T) {
+	it := ItemSpec{Query: "gloves", Quantity: 1, RequireTerms: []string{"size m"}}
+	for size, ok := range map[string]bool{"medium": true, "M": true, "m": true, "large": false, "xl": false} {
+		got, why := it.Accepts(skills.Product{Title: "Work Gloves", Stock: 5, Attributes: map[string]string{"size": size}})
+		if got != ok {
+			t.Errorf("size %q: accepted %v (%s), want %v", size, got, why, ok)
+		}
+	}
+}

@@ -362,6 +362,10 @@ func term(x *product, r Requirement) Requirement {
 		r.Status, r.Where = Evidenced, where
 		return r
 	}
+	if planner.SizeTermMatches(w, x.p.Attributes) {
+		r.Status, r.Where = Evidenced, "attribute size"
+		return r
+	}
 	if has(x.desc, w) {
 		r.Status, r.Where = DescriptionOnly, "description"
 		return r

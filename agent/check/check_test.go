@@ -196,3 +196,22 @@ func TestNumbersPricesQuantities(t *testing.T) {
 		}
 	}
 }
+
+// A size said in one notation is evidenced by the catalog's other one.
+func TestSizeNotation(t *testing.T) {
+	p := skills.Product{Merchant: "m", SKU: "G-M", Title: "Work Gloves Leather, Medium", Category: "safety",
+		Price: skills.M(14000, "PHP"), Stock: 9, Attributes: map[string]string{"size": "medium", "material": "leather"}}
+	it := planner.ItemSpec{Query: "work gloves", Category: "safety", Quantity: 2, RequireTerms: []string{"work", "size m"}}
+	in := planner.Intent{Request: "work gloves sz M, two pairs", Items: []planner.ItemSpec{it}, Currency: "PHP"}
+	v := Check(For(in, 0), p, NewCatalog(planner.Vocabulary{}, []skills.Product{p}))
+	for _, r := range v.Requirements {
+		if r.Text == "size m" && r.Status != Evidenced {
+			t.Fatalf("size m on a medium product: %+v", r)
+		}
+	}
+	large := p
+	large.SKU, large.Title, large.Attributes = "G-L", "Work Gloves Leather, Large", map[string]string{"size": "large", "material": "leather"}
+	if v := Check(For(in, 0), large, NewCatalog(planner.Vocabulary{}, []skills.Product{p, large})); v.Outcome == Pass {
+		t.Fatalf("size large passed for size M: %+v", v.Requirements)
+	}
+}

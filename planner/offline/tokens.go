@@ -133,8 +133,15 @@ func wordTokens(raw string) []token {
 			return []token{{t: strings.ReplaceAll(low[:d], ",", ""), raw: raw[:d], kind: kNum}, {t: low[d:], raw: raw[d:], kind: kWord}}
 		}
 	}
+	if full, ok := abbreviations[low]; ok {
+		return []token{{t: full, raw: raw, kind: kWord}}
+	}
 	return []token{{t: strings.ReplaceAll(low, ",", ""), raw: raw, kind: kWord}}
 }
+
+// abbreviations are shorthands hurried people type for words the planner
+// reads ("work gloves sz M").
+var abbreviations = map[string]string{"sz": "size", "sze": "size"}
 
 func isNumber(s string) bool {
 	if s == "" {
